@@ -1,0 +1,93 @@
+"""Process one ledger row in its own transaction; an unexpected error quarantines it.
+
+This is the per-message isolation of the runner: the stages run and their
+results are stored in one transaction; if anything raises, that transaction is
+rolled back and a second one records the message as ``quarantined`` with the
+traceback, so the loop can go on with the next message.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailworker import ledger
+from mailworker.db.models import FETCHED, PROCESSED, QUARANTINED, REVIEW, Message
+from mailworker.pipeline import Context, Stage, run_stages
+
+log = logging.getLogger(__name__)
+
+ResultWriter = Callable[[Session, Message, Context], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Where one message ended."""
+
+    ledger_id: int
+    status: str
+    reasons: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def write_decoded(session: Session, row: Message, context: Context) -> str:
+    """Store what the stages found on the ledger row; returns the final status."""
+    decoded = context.decoded
+    if decoded is not None:
+        row.subject = decoded.subject[:2000]
+        row.sender = decoded.sender_address[:500]
+        row.sent_at = decoded.sent_at
+    row.summary = {"reasons": list(context.reasons), "decision": context.decision, **context.result}
+    if context.decision == "review" or (context.decision is None and context.reasons):
+        return REVIEW
+    return PROCESSED
+
+
+def _quarantine(factory: sessionmaker[Session], ledger_id: int, error: BaseException) -> Outcome:
+    text = f"{type(error).__name__}: {error}"[:2000]
+    with factory.begin() as session:
+        row = session.get(Message, ledger_id)
+        if row is not None:
+            row.status = QUARANTINED
+            row.error = text
+            row.traceback = "".join(traceback.format_exception(error))[-20000:]
+            row.attempts += 1
+            row.processed_at = datetime.now(UTC)
+    return Outcome(ledger_id, QUARANTINED, error=text)
+
+
+def process_one(factory: sessionmaker[Session], ledger_id: int, stages: Sequence[Stage],
+                writer: ResultWriter = write_decoded, *, statuses: Sequence[str] = (FETCHED,)) -> Outcome | None:
+    """Run ``stages`` over ledger row ``ledger_id`` and store the result; None if it is not in ``statuses``."""
+    try:
+        with factory.begin() as session:
+            row = session.get(Message, ledger_id)
+            if row is None or row.status not in statuses:
+                return None
+            context = Context(raw=ledger.raw_bytes(session, row), internaldate=row.internaldate,
+                              headers_only=row.headers_only, ledger_id=row.id)
+            run_stages(stages, context)
+            status = writer(session, row, context)
+            row.status = status
+            row.error = "; ".join(context.reasons)[:2000] or None
+            row.traceback = None
+            row.attempts += 1
+            row.processed_at = datetime.now(UTC)
+            return Outcome(ledger_id, status, tuple(context.reasons))
+    except Exception as error:  # noqa: BLE001 - isolation: one bad message never stops the loop
+        log.warning("message %s quarantined: %s", ledger_id, type(error).__name__)
+        return _quarantine(factory, ledger_id, error)
+
+
+def log_outcome(outcome: Outcome) -> None:
+    """One INFO line per message: ledger id, status and reasons (never addresses or phones)."""
+    reasons = ",".join(outcome.reasons) or "-"
+    log.info("message id=%s status=%s reasons=%s", outcome.ledger_id, outcome.status, reasons)
+
+
+FINAL_STATUSES = (PROCESSED, REVIEW, QUARANTINED)

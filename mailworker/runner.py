@@ -1,0 +1,225 @@
+"""The runner loop: ``run()`` → one pass → wait for mail (IDLE or poll) → again.
+
+One pass over a mailbox: apply post-actions still owed from an earlier run,
+finish rows left ``fetched`` by a crash, then fetch new UIDs in batches.  For
+each batch the ledger rows and raw bytes are committed first; only then is the
+post-action applied on the server, and only then are the messages processed,
+each in its own transaction.  A crash anywhere therefore loses nothing and
+duplicates nothing: the next run finds every UID in the ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_never
+from tenacity.wait import wait_exponential_jitter
+
+from mailworker import ledger
+from mailworker.config import MailboxSettings, RetrySettings
+from mailworker.db.models import FETCHED
+from mailworker.ledger import FetchedMessage
+from mailworker.pipeline import Stage
+from mailworker.processing import Outcome, ResultWriter, log_outcome, process_one, write_decoded
+from mailworker.sources.imap import ImapSource, TransientImapError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class PassReport:
+    """What one pass did."""
+
+    fetched: int = 0
+    duplicates: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """How many processed messages ended in ``status``."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+class StopFlag:
+    """Set by SIGTERM/SIGINT; the loop finishes the current message and returns."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        """Ask the loop to stop."""
+        self._event.set()
+
+    def __call__(self) -> bool:
+        return self._event.is_set()
+
+    def install(self) -> None:
+        """Route SIGTERM and SIGINT to this flag (main thread only)."""
+        def _handler(signum: int, _frame: FrameType | None) -> None:
+            log.info("signal %s received: finishing the current message", signal.Signals(signum).name)
+            self.set()
+        signal.signal(signal.SIGTERM, _handler)
+        signal.signal(signal.SIGINT, _handler)
+
+
+def record_batch(factory: sessionmaker[Session], messages: Iterable[FetchedMessage]) -> tuple[list[int], int]:
+    """Commit ledger rows for ``messages`` in one transaction; returns new ``fetched`` ids and duplicates."""
+    new_ids: list[int] = []
+    duplicates = 0
+    with factory.begin() as session:
+        for message in messages:
+            row = ledger.record(session, message)
+            if row is None:
+                continue
+            if row.status == FETCHED:
+                new_ids.append(row.id)
+            else:
+                duplicates += 1
+    return new_ids, duplicates
+
+
+def process_ids(factory: sessionmaker[Session], ids: Iterable[int], stages: Sequence[Stage],
+                should_stop: Callable[[], bool], writer: ResultWriter = write_decoded) -> list[Outcome]:
+    """Process each ledger row in its own transaction, stopping early when asked."""
+    outcomes = []
+    for ledger_id in ids:
+        if should_stop():
+            break
+        outcome = process_one(factory, ledger_id, stages, writer)
+        if outcome is not None:
+            log_outcome(outcome)
+            outcomes.append(outcome)
+    return outcomes
+
+
+class MailboxRunner:
+    """Polls one IMAP mailbox folder into the ledger and the pipeline."""
+
+    def __init__(self, settings: MailboxSettings, password: str, factory: sessionmaker[Session],
+                 stages: Sequence[Stage], should_stop: Callable[[], bool],
+                 writer: ResultWriter = write_decoded) -> None:
+        self.settings = settings
+        self.password = password
+        self.factory = factory
+        self.stages = stages
+        self.should_stop = should_stop
+        self.writer = writer
+        self.source: ImapSource | None = None
+
+    def _connected(self) -> ImapSource:
+        if self.source is None or self.source.client is None:
+            self.source = ImapSource(self.settings, self.password)
+            self.source.connect()
+            log.info("connected to mailbox %s folder %s (UIDVALIDITY %s)", self.settings.name,
+                     self.settings.folder, self.source.uidvalidity)
+        return self.source
+
+    def disconnect(self) -> None:
+        """Log out when connected."""
+        if self.source is not None:
+            self.source.close()
+            self.source = None
+
+    def one_pass(self) -> PassReport:
+        """Owed post-actions, leftover rows, then every new message, batch by batch."""
+        source = self._connected()
+        report = PassReport()
+        key = (self.settings.name, self.settings.folder, source.uidvalidity)
+        with self.factory() as session:
+            owed = ledger.pending_post_actions(session, *key)
+            leftovers = ledger.pending_ids(session, self.settings.name)
+            last = ledger.last_uid(session, *key)
+        self._post_action(source, owed)
+        report.outcomes += process_ids(self.factory, leftovers, self.stages, self.should_stop, self.writer)
+        uids = source.uids_after(last)
+        for start in range(0, len(uids), self.settings.batch_size):
+            if self.should_stop():
+                break
+            batch = source.fetch(uids[start:start + self.settings.batch_size])
+            new_ids, duplicates = record_batch(self.factory, batch)
+            report.fetched += len(batch)
+            report.duplicates += duplicates
+            self._post_action(source, [m.uid for m in batch if m.uid is not None])
+            report.outcomes += process_ids(self.factory, new_ids, self.stages, self.should_stop, self.writer)
+        return report
+
+    def _post_action(self, source: ImapSource, uids: Sequence[int]) -> None:
+        if not uids:
+            return
+        source.apply_post_action(uids)
+        with self.factory.begin() as session:
+            ledger.mark_post_action_done(session, self.settings.name, self.settings.folder,
+                                         source.uidvalidity, uids)
+
+    def wait(self) -> None:
+        """Wait for new mail or the poll interval (IDLE renewed at ``idle_renew_seconds``)."""
+        source = self._connected()
+        seconds = self.settings.idle_renew_seconds if self.settings.idle else self.settings.poll_interval
+        source.wait_for_mail(seconds, self.should_stop)
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0.0
+    log.warning("transient IMAP error (attempt %s): %s; reconnecting in %.1f s", state.attempt_number, error, wait)
+
+
+def retrying(retry: RetrySettings, *, once: bool, should_stop: Callable[[], bool]) -> Retrying:
+    """Exponential backoff with jitter for transient errors only; bounded for ``--once``."""
+    attempts = retry.once_attempts if once else retry.max_attempts
+    return Retrying(
+        retry=retry_if_exception_type(TransientImapError),
+        wait=wait_exponential_jitter(initial=retry.initial_wait, max=retry.max_wait),
+        stop=stop_after_attempt(attempts) if attempts else stop_never,
+        before_sleep=_log_retry,
+        sleep=lambda seconds: _interruptible_sleep(seconds, should_stop),
+        reraise=True,
+    )
+
+
+def _interruptible_sleep(seconds: float, should_stop: Callable[[], bool]) -> None:
+    deadline = threading.Event()
+    step = 0.2
+    waited = 0.0
+    while waited < seconds and not should_stop():
+        deadline.wait(min(step, seconds - waited))
+        waited += step
+
+
+def run_mailbox(runner: MailboxRunner, retry: RetrySettings, *, once: bool) -> PassReport:
+    """Run passes until stopped (or one pass with ``once``), reconnecting on transient errors."""
+    total = PassReport()
+
+    def attempt() -> bool:
+        try:
+            report = runner.one_pass()
+            total.fetched += report.fetched
+            total.duplicates += report.duplicates
+            total.outcomes += report.outcomes
+            if once or runner.should_stop():
+                return True
+            runner.wait()
+            return False
+        except TransientImapError:
+            runner.disconnect()
+            raise
+
+    try:
+        while not runner.should_stop():
+            if retrying(retry, once=once, should_stop=runner.should_stop)(attempt):
+                break
+    finally:
+        runner.disconnect()
+    return total
+
+
+def engine_label(engine: Engine) -> str:
+    """The database backend and name without credentials, for logs."""
+    url = engine.url
+    return f"{url.get_backend_name()}:{url.database}"
