@@ -25,6 +25,7 @@ from tenacity.wait import wait_exponential_jitter
 from mailworker import ledger
 from mailworker.config import MailboxSettings, RetrySettings
 from mailworker.db.models import FETCHED
+from mailworker.faults import crash_point
 from mailworker.ledger import FetchedMessage
 from mailworker.pipeline import Stage
 from mailworker.processing import Outcome, ResultWriter, log_outcome, process_one, write_decoded
@@ -145,6 +146,7 @@ class MailboxRunner:
             new_ids, duplicates = record_batch(self.factory, batch)
             report.fetched += len(batch)
             report.duplicates += duplicates
+            crash_point("after_commit")
             self._post_action(source, [m.uid for m in batch if m.uid is not None])
             report.outcomes += process_ids(self.factory, new_ids, self.stages, self.should_stop, self.writer)
         return report
@@ -153,6 +155,7 @@ class MailboxRunner:
         if not uids:
             return
         source.apply_post_action(uids)
+        crash_point("after_post_action")
         with self.factory.begin() as session:
             ledger.mark_post_action_done(session, self.settings.name, self.settings.folder,
                                          source.uidvalidity, uids)
@@ -175,7 +178,7 @@ def retrying(retry: RetrySettings, *, once: bool, should_stop: Callable[[], bool
     attempts = retry.once_attempts if once else retry.max_attempts
     return Retrying(
         retry=retry_if_exception_type(TransientImapError),
-        wait=wait_exponential_jitter(initial=retry.initial_wait, max=retry.max_wait),
+        wait=wait_exponential_jitter(multiplier=retry.initial_wait, max=retry.max_wait, jitter=retry.initial_wait),
         stop=stop_after_attempt(attempts) if attempts else stop_never,
         before_sleep=_log_retry,
         sleep=lambda seconds: _interruptible_sleep(seconds, should_stop),

@@ -90,13 +90,13 @@ def factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def dovecot() -> Iterator[object]:
     """A private Dovecot on a free loopback port, stopped after the test."""
     from tests.dovecot import DovecotServer, dovecot_available
 
     if not dovecot_available():
         _require("dovecot-imapd is not installed")
-    server = DovecotServer(root=tmp_path_factory.mktemp("dovecot"))
+    server = DovecotServer()
     server.start()
     yield server
-    server.stop()
+    server.close()
