@@ -13,11 +13,14 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailworker import ledger
+from mailworker.classify import run_classify
+from mailworker.registry import RegistryError
 from mailworker.config import ConfigError, Settings, load_settings
 from mailworker.db.models import QUARANTINED
 from mailworker.db.session import make_engine, session_factory, upgrade
@@ -141,6 +144,21 @@ def cmd_db(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_classify(args: argparse.Namespace) -> int:
+    """The whole pipeline over files against a CSV registry, without the configured database."""
+    files = [Path(p) for p in args.files]
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        print(f"mailworker: no such file: {missing[0]}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        run_classify(files, Path(args.registry), Path(args.aliases) if args.aliases else None)
+    except RegistryError as error:
+        print(f"mailworker: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="mailworker", description=__doc__.splitlines()[0])
@@ -163,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     reprocess.add_argument("ids", nargs="*", type=int)
     reprocess.add_argument("--status", default=QUARANTINED, help="reprocess every message in this status")
     reprocess.set_defaults(func=cmd_reprocess)
+    classify = sub.add_parser("classify", help="decide on .eml files against a registry CSV (no database)")
+    classify.add_argument("--registry", required=True, help="registry.csv (format in the README)")
+    classify.add_argument("--aliases", help="street_aliases.csv")
+    classify.add_argument("--jsonl", action="store_true", help="one JSON object per line (the only format)")
+    classify.add_argument("files", nargs="+")
+    classify.set_defaults(func=None)
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
     db.set_defaults(func=cmd_db)
@@ -179,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mailworker: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
     setup_logging(args.log_level or settings.logging.level, args.log_format or settings.logging.format)
+    if args.command == "classify":
+        return cmd_classify(args)
     try:
         if args.command == "run":
             settings.mailbox(args.mailbox).password()  # fail on a missing secret before connecting
