@@ -16,7 +16,8 @@ from mailworker.matching import RegistryIndex
 from mailworker.pipeline import Context, Stage, run_stages
 from mailworker.registry import load_aliases_csv, load_registry_csv
 from mailworker.stages import build_stages
-from mailworker.stages.decide import DecisionSettings, MemoryRegistry
+from mailworker.config import DecisionSettings
+from mailworker.stages.decide import MemoryRegistry
 from mailworker.stages.extract import Extraction, Found
 
 

@@ -1,4 +1,4 @@
-"""The ``mailworker`` command: run, ingest, classify, stats, reprocess, db.
+"""The ``mailworker`` command: run, ingest, classify, registry, export, stats, reprocess, db.
 
 Exit statuses: 0 success; 1 the job could not be done (IMAP unreachable,
 authentication failed, a path unreadable); 2 bad settings or usage; 3 the
@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -20,13 +21,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailworker import ledger
 from mailworker.classify import run_classify
-from mailworker.registry import RegistryError
+from mailworker.export import export_readings
+from mailworker.registry import RegistryError, load_aliases_csv, load_registry_csv
+from mailworker.registry_store import import_registry
 from mailworker.config import ConfigError, Settings, load_settings
 from mailworker.db.models import QUARANTINED
 from mailworker.db.session import make_engine, session_factory, upgrade
 from mailworker.locks import LockBusy, acquire_mailbox_lock
 from mailworker.logs import setup_logging
-from mailworker.pipeline import default_stages
+from mailworker.pipeline import Stage
+from mailworker.posting import write_results
+from mailworker.registry_store import DbRegistry
+from mailworker.stages import build_stages
 from mailworker.processing import log_outcome, process_one
 from mailworker.runner import MailboxRunner, StopFlag, engine_label, record_batch, run_mailbox
 from mailworker.sources.imap import ImapError, PermanentImapError
@@ -44,6 +50,12 @@ class App:
     settings: Settings
     engine: Engine
     factory: sessionmaker[Session]
+    registry: DbRegistry
+
+    def stages(self) -> tuple[Stage, ...]:
+        """The pipeline with the registry as it is in the database now."""
+        self.registry.refresh()
+        return build_stages(self.registry, self.settings.decision)
 
 
 def open_app(settings: Settings) -> App:
@@ -51,7 +63,8 @@ def open_app(settings: Settings) -> App:
     db = settings.database
     engine = make_engine(db.url, echo=db.echo, busy_timeout_ms=db.sqlite_busy_timeout_ms)
     upgrade(engine)
-    return App(settings, engine, session_factory(engine))
+    factory = session_factory(engine)
+    return App(settings, engine, factory, DbRegistry(factory, settings.decision.fuzzy_threshold))
 
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
@@ -64,7 +77,7 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
     log.info("worker started: mailbox %s on %s (%s)", mailbox.name, engine_label(app.engine),
              "one pass" if args.once else "daemon")
     try:
-        runner = MailboxRunner(mailbox, password, app.factory, default_stages(), stop)
+        runner = MailboxRunner(mailbox, password, app.factory, app.stages(), stop, write_results)
         report = run_mailbox(runner, app.settings.runner.retry, once=args.once)
     finally:
         lock.release()
@@ -78,7 +91,7 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     stop = StopFlag()
     stop.install()
     max_bytes = app.settings.mailboxes[0].max_message_bytes
-    stages = default_stages()
+    stages = app.stages()
     added = skipped = 0
     for path in args.paths:
         batch = []
@@ -105,7 +118,7 @@ def _ingest_batch(app: App, batch: list, stages: Sequence, stop: StopFlag, added
     for ledger_id in new_ids:
         if stop():
             break
-        outcome = process_one(app.factory, ledger_id, stages)
+        outcome = process_one(app.factory, ledger_id, stages, write_results)
         if outcome is not None:
             log_outcome(outcome)
     return added + len(new_ids) + duplicates, skipped + len(batch) - len(new_ids) - duplicates
@@ -127,14 +140,41 @@ def cmd_reprocess(app: App, args: argparse.Namespace) -> int:
     """Run the pipeline again over the given ledger rows (or every row in a status)."""
     with app.factory() as session:
         ids = list(args.ids) or ledger.ids_with_status(session, [args.status])
+    stages = app.stages()
     for ledger_id in ids:
-        outcome = process_one(app.factory, ledger_id, default_stages(),
-                              statuses=("fetched", "processed", "review", "quarantined"))
+        outcome = process_one(app.factory, ledger_id, stages, write_results,
+                              statuses=("fetched", "review", "quarantined"))
         if outcome is None:
-            print(f"{ledger_id}: no such message, or a duplicate", file=sys.stderr)
+            print(f"{ledger_id}: no such message, or already posted (duplicate/processed)", file=sys.stderr)
             continue
         log_outcome(outcome)
         print(f"{ledger_id}: {outcome.status}")
+    return EXIT_OK
+
+
+def cmd_registry(app: App, args: argparse.Namespace) -> int:
+    """Import the customer registry (and street aliases) from CSV: all-or-nothing, idempotent."""
+    records = load_registry_csv(Path(args.registry))
+    aliases = load_aliases_csv(Path(args.aliases)) if args.aliases else None
+    with app.factory.begin() as session:
+        result = import_registry(session, records, aliases)
+    alias_text = f", {result.aliases} aliases" if result.aliases is not None else ""
+    print(f"registry: {result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged{alias_text}")
+    return EXIT_OK
+
+
+def cmd_export(app: App, args: argparse.Namespace) -> int:
+    """Write posted readings for billing (CSV or JSON) to a file or stdout, and record the export."""
+    since = date.fromisoformat(args.since) if args.since else None
+    destination = args.out or "-"
+    with app.factory.begin() as session:
+        result = export_readings(session, since=since, only_new=args.new, fmt=args.format,
+                                 destination=destination)
+        if args.out:
+            Path(args.out).write_text(result.text, encoding="utf-8")
+        else:
+            sys.stdout.write(result.text)
+    log.info("exported %s readings to %s", result.count, destination)
     return EXIT_OK
 
 
@@ -144,7 +184,7 @@ def cmd_db(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_classify(args: argparse.Namespace) -> int:
+def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
     """The whole pipeline over files against a CSV registry, without the configured database."""
     files = [Path(p) for p in args.files]
     missing = [str(p) for p in files if not p.is_file()]
@@ -152,7 +192,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         print(f"mailworker: no such file: {missing[0]}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        run_classify(files, Path(args.registry), Path(args.aliases) if args.aliases else None)
+        run_classify(files, Path(args.registry), Path(args.aliases) if args.aliases else None, settings.decision)
     except RegistryError as error:
         print(f"mailworker: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -187,6 +227,18 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--jsonl", action="store_true", help="one JSON object per line (the only format)")
     classify.add_argument("files", nargs="+")
     classify.set_defaults(func=None)
+    registry = sub.add_parser("registry", help="customer registry")
+    registry_sub = registry.add_subparsers(dest="registry_command", required=True)
+    registry_import = registry_sub.add_parser("import", help="import REGISTRY.csv (and --aliases)")
+    registry_import.add_argument("registry")
+    registry_import.add_argument("--aliases")
+    registry_import.set_defaults(func=cmd_registry)
+    export = sub.add_parser("export", help="posted readings for billing")
+    export.add_argument("--since", help="fixation dates from this ISO date on")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--out", help="file to write (default: stdout)")
+    export.add_argument("--new", action="store_true", help="only readings not exported before")
+    export.set_defaults(func=cmd_export)
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
     db.set_defaults(func=cmd_db)
@@ -203,9 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mailworker: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
     setup_logging(args.log_level or settings.logging.level, args.log_format or settings.logging.format)
-    if args.command == "classify":
-        return cmd_classify(args)
     try:
+        if args.command == "classify":
+            return cmd_classify(args, settings)
         if args.command == "run":
             settings.mailbox(args.mailbox).password()  # fail on a missing secret before connecting
         return int(args.func(open_app(settings), args))
@@ -220,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except ImapError as error:
         print(f"mailworker: IMAP unreachable: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except RegistryError as error:
+        print(f"mailworker: {error}", file=sys.stderr)
         return EXIT_FAILED
     except LocalSourceError as error:
         print(f"mailworker: {error}", file=sys.stderr)

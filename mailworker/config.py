@@ -98,8 +98,17 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionSettings:
+    min_confidence: float = 0.35
+    spike_factor: float = 3.0
+    stale_days: int = 31
+    fuzzy_threshold: float = 85.0
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    decision: DecisionSettings = field(default_factory=DecisionSettings)
     mailboxes: tuple[MailboxSettings, ...] = (MailboxSettings(),)
     runner: RunnerSettings = field(default_factory=RunnerSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
@@ -192,11 +201,15 @@ def _build_mailboxes(value: Any, key: str) -> tuple[MailboxSettings, ...]:
 
 
 def _check_ranges(obj: Any, prefix: str) -> None:
-    positive = ("batch_size", "max_message_bytes", "connect_timeout", "read_timeout", "poll_interval",
+    positive = ("spike_factor", "stale_days", "batch_size", "max_message_bytes", "connect_timeout", "read_timeout", "poll_interval",
                 "idle_renew_seconds", "once_attempts", "initial_wait", "max_wait")
     for name in positive:
         if hasattr(obj, name) and getattr(obj, name) <= 0:
             raise ConfigError(f"{prefix}.{name}: must be greater than 0")
+    if isinstance(obj, DecisionSettings) and not 0 <= obj.min_confidence <= 1:
+        raise ConfigError(f"{prefix}.min_confidence: must be between 0 and 1")
+    if isinstance(obj, DecisionSettings) and not 0 < obj.fuzzy_threshold <= 100:
+        raise ConfigError(f"{prefix}.fuzzy_threshold: must be in (0, 100]")
     if isinstance(obj, MailboxSettings) and obj.idle_renew_seconds > 1740:
         raise ConfigError(f"{prefix}.idle_renew_seconds: must be at most 1740 (RFC 2177: 29 minutes)")
 
@@ -224,5 +237,5 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     if url:
         database = DatabaseSettings(url=url, echo=database.echo,
                                     sqlite_busy_timeout_ms=database.sqlite_busy_timeout_ms)
-    return Settings(database=database, mailboxes=settings.mailboxes, runner=settings.runner,
-                    logging=settings.logging, source_path=source)
+    return Settings(database=database, decision=settings.decision, mailboxes=settings.mailboxes,
+                    runner=settings.runner, logging=settings.logging, source_path=source)

@@ -31,6 +31,7 @@ class Context:
     confidence: float = 0.0
     result: dict[str, Any] = field(default_factory=dict)
     stages_run: list[str] = field(default_factory=list)
+    session: Any = None  # the processing transaction's session (None in classify)
 
     def add_reason(self, reason: str) -> None:
         """Record a review reason once, keeping the order in which stages found them."""

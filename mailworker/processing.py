@@ -70,7 +70,7 @@ def process_one(factory: sessionmaker[Session], ledger_id: int, stages: Sequence
             if row is None or row.status not in statuses:
                 return None
             context = Context(raw=ledger.raw_bytes(session, row), internaldate=row.internaldate,
-                              headers_only=row.headers_only, ledger_id=row.id)
+                              headers_only=row.headers_only, ledger_id=row.id, session=session)
             run_stages(stages, context)
             status = writer(session, row, context)
             row.status = status

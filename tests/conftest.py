@@ -96,7 +96,5 @@ def dovecot() -> Iterator[object]:
 
     if not dovecot_available():
         _require("dovecot-imapd is not installed")
-    server = DovecotServer()
-    server.start()
-    yield server
-    server.close()
+    with DovecotServer() as server:
+        yield server

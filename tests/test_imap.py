@@ -204,7 +204,7 @@ def test_sigkill_after_commit_before_post_action_no_duplicate(dovecot: Any, cli_
     again = worker(env, "run", "--once")
     again.communicate(timeout=60)
     assert again.returncode == 0
-    assert ledger_counts(factory) == {"processed": 40}
+    assert ledger_counts(factory) == {"review": 40}  # no registry imported: every message waits for review
     assert all(FLAG in f for f in dovecot.flags().values())
 
 
@@ -218,7 +218,7 @@ def test_sigkill_after_post_action_before_bookkeeping(dovecot: Any, cli_env: Any
     again = worker(env, "run", "--once")
     again.communicate(timeout=60)
     assert again.returncode == 0
-    assert ledger_counts(db_factory(tmp_path)) == {"processed": 10}
+    assert ledger_counts(db_factory(tmp_path)) == {"review": 10}
 
 
 def test_cli_wrong_password_exits_nonzero_without_retries(dovecot: Any, cli_env: Any) -> None:
@@ -251,7 +251,7 @@ def test_idle_daemon_processes_new_mail_within_5_seconds(dovecot: Any, cli_env: 
         time.sleep(2.0)  # connected and idling
         appended = time.monotonic()
         dovecot.append(mail(1))
-        wait_for(lambda: ledger_counts(factory).get("processed", 0) == 1, 5)
+        wait_for(lambda: ledger_counts(factory).get("review", 0) == 1, 5)
         latency = time.monotonic() - appended
         second = worker(env, "run", "--once")
         _, err = second.communicate(timeout=30)

@@ -7,10 +7,10 @@ is chosen: ``accept`` only with no reason at all and enough confidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
+from mailworker.config import DecisionSettings
 from mailworker.matching import MatchResult, RegistryIndex
 from mailworker.pipeline import Context
 from mailworker.registry import RegistryRecord
@@ -24,16 +24,6 @@ NOT_SUBMISSIONS = ("auto_reply", "spam", "multiple_accounts")
 DOCUMENT_TYPES = ("image/", "application/pdf", "application/msword", "application/vnd.")
 
 
-@dataclass(frozen=True, slots=True)
-class DecisionSettings:
-    """Thresholds of the decision (settings.yaml ``decision``)."""
-
-    min_confidence: float = 0.35
-    spike_factor: float = 3.0
-    stale_days: int = 31
-    fuzzy_threshold: float = 85.0
-
-
 class RegistryView(Protocol):
     """The registry as the stages see it: the match index and each account's latest state."""
 
@@ -41,8 +31,8 @@ class RegistryView(Protocol):
     def index(self) -> RegistryIndex:
         """The lookup index for matching."""
 
-    def current(self, account_id: str) -> RegistryRecord | None:
-        """The account with its last accepted readings as of now."""
+    def current(self, account_id: str, session: Any = None) -> RegistryRecord | None:
+        """The account with its last accepted readings as of now (read in ``session`` when given)."""
 
 
 class MemoryRegistry:
@@ -56,7 +46,7 @@ class MemoryRegistry:
         """The lookup index for matching."""
         return self._index
 
-    def current(self, account_id: str) -> RegistryRecord | None:
+    def current(self, account_id: str, session: Any = None) -> RegistryRecord | None:
         """The account as loaded."""
         return self._index.get(account_id)
 
@@ -175,7 +165,8 @@ class ValidateStage:
         if extraction.readings is None or extraction.fixation_date is None:
             return
         message_day = _message_day(context)
-        record = self.registry.current(match.account_id) if match and match.account_id else None
+        account_id = match.account_id if match else None
+        record = self.registry.current(account_id, context.session) if account_id else None
         if record is None:
             if message_day is not None and extraction.fixation_date > message_day:
                 context.add_reason("date_in_future")
