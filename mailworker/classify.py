@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from mailworker.config import DecisionSettings
 from mailworker.matching import RegistryIndex
 from mailworker.pipeline import Context, Stage, run_stages
 from mailworker.registry import load_aliases_csv, load_registry_csv
 from mailworker.stages import build_stages
-from mailworker.config import DecisionSettings
 from mailworker.stages.decide import MemoryRegistry
 from mailworker.stages.extract import Extraction, Found
 

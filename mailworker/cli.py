@@ -21,22 +21,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailworker import ledger
 from mailworker.classify import run_classify
-from mailworker.export import export_readings
-from mailworker.registry import RegistryError, load_aliases_csv, load_registry_csv
-from mailworker.registry_store import import_registry
 from mailworker.config import ConfigError, Settings, load_settings
 from mailworker.db.models import QUARANTINED
 from mailworker.db.session import make_engine, session_factory, upgrade
+from mailworker.export import export_readings
 from mailworker.locks import LockBusy, acquire_mailbox_lock
 from mailworker.logs import setup_logging
 from mailworker.pipeline import Stage
 from mailworker.posting import write_results
-from mailworker.registry_store import DbRegistry
-from mailworker.stages import build_stages
 from mailworker.processing import log_outcome, process_one
-from mailworker.runner import MailboxRunner, StopFlag, engine_label, record_batch, run_mailbox
+from mailworker.registry import RegistryError, load_aliases_csv, load_registry_csv
+from mailworker.registry_store import DbRegistry, import_registry
+from mailworker.runner import MailboxRunner, StopFlag, engine_label, process_ids, record_batch, run_mailbox
 from mailworker.sources.imap import ImapError, PermanentImapError
 from mailworker.sources.local import LocalSourceError, iter_local
+from mailworker.stages import build_stages
 
 log = logging.getLogger("mailworker")
 
@@ -115,12 +114,7 @@ def _ingest_batch(app: App, batch: list, stages: Sequence, stop: StopFlag, added
     if not batch:
         return added, skipped
     new_ids, duplicates = record_batch(app.factory, batch)
-    for ledger_id in new_ids:
-        if stop():
-            break
-        outcome = process_one(app.factory, ledger_id, stages, write_results)
-        if outcome is not None:
-            log_outcome(outcome)
+    process_ids(app.factory, list(new_ids), stages, stop, write_results, new_ids)
     return added + len(new_ids) + duplicates, skipped + len(batch) - len(new_ids) - duplicates
 
 

@@ -201,7 +201,8 @@ def _build_mailboxes(value: Any, key: str) -> tuple[MailboxSettings, ...]:
 
 
 def _check_ranges(obj: Any, prefix: str) -> None:
-    positive = ("spike_factor", "stale_days", "batch_size", "max_message_bytes", "connect_timeout", "read_timeout", "poll_interval",
+    positive = ("spike_factor", "stale_days", "batch_size", "max_message_bytes", "connect_timeout", "read_timeout",
+                "poll_interval",
                 "idle_renew_seconds", "once_attempts", "initial_wait", "max_wait")
     for name in positive:
         if hasattr(obj, name) and getattr(obj, name) <= 0:

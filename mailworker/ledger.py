@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,15 +56,21 @@ def header_message_id(raw: bytes) -> str | None:
     return value[:998] or None
 
 
-def _store_blob(session: Session, sha256: str, raw: bytes) -> None:
+def _store_blobs(session: Session, blobs: dict[str, bytes]) -> None:
+    """Insert raw bytes by SHA-256, skipping contents already stored."""
+    if not blobs:
+        return
+    known = set(session.scalars(select(RawBlob.sha256).where(RawBlob.sha256.in_(list(blobs)))))
+    values = [{"sha256": sha, "size": len(raw), "data": raw} for sha, raw in blobs.items() if sha not in known]
+    if not values:
+        return
     dialect = session.get_bind().dialect.name
-    values = {"sha256": sha256, "size": len(raw), "data": raw}
     if dialect == "postgresql":
-        session.execute(postgresql.insert(RawBlob).values(values).on_conflict_do_nothing())
+        session.execute(postgresql.insert(RawBlob).on_conflict_do_nothing(), values)
     elif dialect == "sqlite":
-        session.execute(sqlite.insert(RawBlob).values(values).on_conflict_do_nothing())
-    elif session.get(RawBlob, sha256) is None:  # pragma: no cover - other databases
-        session.add(RawBlob(**values))
+        session.execute(sqlite.insert(RawBlob).on_conflict_do_nothing(), values)
+    else:  # pragma: no cover - other databases
+        session.execute(insert(RawBlob), values)
 
 
 def find_by_source(session: Session, mailbox: str, folder: str, uidvalidity: int, source_key: str
@@ -81,32 +88,87 @@ def find_original(session: Session, message_id: str | None, sha256: str) -> Mess
         Message.sha256 == sha256, Message.status != DUPLICATE).order_by(Message.id).limit(1))
 
 
-def record(session: Session, fetched: FetchedMessage, now: datetime | None = None) -> Message | None:
-    """Add a ledger row (and the raw bytes) for ``fetched``; None when this source position is known.
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A ledger row just written."""
 
-    A copy of an already recorded message (same Message-ID and SHA-256) gets a
-    row with status ``duplicate`` pointing at the original.  The caller commits.
+    id: int
+    status: str
+    message: FetchedMessage
+
+
+def _known_keys(session: Session, batch: Sequence[FetchedMessage]) -> set[tuple[str, str, int, str]]:
+    known: set[tuple[str, str, int, str]] = set()
+    groups: dict[tuple[str, str, int], list[str]] = {}
+    for item in batch:
+        groups.setdefault((item.mailbox, item.folder, item.uidvalidity), []).append(item.source_key)
+    for (mailbox, folder, uidvalidity), keys in groups.items():
+        rows = session.scalars(select(Message.source_key).where(
+            Message.mailbox == mailbox, Message.folder == folder, Message.uidvalidity == uidvalidity,
+            Message.source_key.in_(keys)))
+        known.update((mailbox, folder, uidvalidity, key) for key in rows)
+    return known
+
+
+def _originals(session: Session, shas: Iterable[str]) -> dict[tuple[str | None, str], int]:
+    rows = session.execute(select(Message.message_id, Message.sha256, Message.id).where(
+        Message.sha256.in_(list(set(shas))), Message.status != DUPLICATE).order_by(Message.id.desc()))
+    return {(message_id, sha): row_id for message_id, sha, row_id in rows}
+
+
+def record_many(session: Session, batch: Sequence[FetchedMessage], now: datetime | None = None) -> list[Recorded]:
+    """Add ledger rows (and raw bytes) for every message whose source position is new; the caller commits.
+
+    A copy of an already recorded message (same Message-ID and SHA-256, here or
+    earlier in the batch) gets a row with status ``duplicate`` pointing at the first.
     """
-    if find_by_source(session, fetched.mailbox, fetched.folder, fetched.uidvalidity, fetched.source_key):
-        return None
-    sha256 = fetched.sha256
-    message_id = header_message_id(fetched.raw)
-    original = find_original(session, message_id, sha256)
-    _store_blob(session, sha256, fetched.raw)
-    status, error = (DUPLICATE, None) if original else (FETCHED, None)
-    if fetched.headers_only and not original:
-        status = QUARANTINED
-        error = f"oversized_message: {fetched.size} bytes; headers kept, message left on the server"
-    row = Message(
-        mailbox=fetched.mailbox, folder=fetched.folder, uidvalidity=fetched.uidvalidity,
-        uid=fetched.uid, source_key=fetched.source_key, message_id=message_id, sha256=sha256,
-        size=fetched.size, headers_only=fetched.headers_only, internaldate=fetched.internaldate,
-        fetched_at=now or datetime.now(UTC), status=status, error=error,
-        duplicate_of=original.id if original else None, post_action_done=False, attempts=0,
-    )
-    session.add(row)
-    session.flush()
-    return row
+    known = _known_keys(session, batch)
+    fresh_by_key = {(m.mailbox, m.folder, m.uidvalidity, m.source_key): m for m in batch}
+    fresh = [m for key, m in fresh_by_key.items() if key not in known]
+    if not fresh:
+        return []
+    hashed = [(m, hashlib.sha256(m.raw).hexdigest()) for m in fresh]
+    originals = _originals(session, (sha for _, sha in hashed))
+    _store_blobs(session, {sha: m.raw for m, sha in hashed})
+    stamp = now or datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    for message, sha in hashed:
+        message_id = header_message_id(message.raw)
+        original = originals.get((message_id, sha))
+        rows.append({"mailbox": message.mailbox, "folder": message.folder, "uidvalidity": message.uidvalidity,
+                     "uid": message.uid, "source_key": message.source_key, "message_id": message_id,
+                     "sha256": sha, "size": message.size, "headers_only": message.headers_only,
+                     "internaldate": message.internaldate, "fetched_at": stamp, "duplicate_of": original,
+                     "post_action_done": False, "attempts": 0})
+        rows[-1].update(_status_of(rows[-1]))
+    identities = [(row["message_id"], row["sha256"]) for row in rows]
+    if len(set(identities)) == len(identities):
+        ids = session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows).all()
+    else:  # copies inside one batch: insert one by one so later copies point at the first
+        ids = []
+        for row in rows:
+            row["duplicate_of"] = originals.get((row["message_id"], row["sha256"]))
+            row.update(_status_of(row))
+            row_id = session.execute(insert(Message).returning(Message.id), [row]).scalar_one()
+            originals.setdefault((row["message_id"], row["sha256"]), row_id)
+            ids.append(row_id)
+    return [Recorded(row_id, row["status"], message)
+            for row_id, row, (message, _) in zip(ids, rows, hashed, strict=True)]
+
+
+def _status_of(row: dict[str, Any]) -> dict[str, Any]:
+    if row["duplicate_of"] is not None:
+        return {"status": DUPLICATE, "error": None}
+    if row["headers_only"]:
+        return {"status": QUARANTINED,
+                "error": f"oversized_message: {row['size']} bytes; headers kept, message left on the server"}
+    return {"status": FETCHED, "error": None}
+
+
+def record(session: Session, fetched: FetchedMessage, now: datetime | None = None) -> Message | None:
+    """Add the ledger row for one message (see ``record_many``); None when its source position is known."""
+    rows = record_many(session, [fetched], now)
+    return session.get(Message, rows[0].id) if rows else None
 
 
 def raw_bytes(session: Session, message: Message) -> bytes:

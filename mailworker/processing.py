@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -61,27 +61,52 @@ def _quarantine(factory: sessionmaker[Session], ledger_id: int, error: BaseExcep
     return Outcome(ledger_id, QUARANTINED, error=text)
 
 
+def _process_in(session: Session, ledger_id: int, raw: bytes | None, stages: Sequence[Stage],
+                writer: ResultWriter, statuses: Sequence[str]) -> Outcome | None:
+    with session.begin():
+        row = session.get(Message, ledger_id)
+        if row is None or row.status not in statuses:
+            return None
+        context = Context(raw=raw if raw is not None else ledger.raw_bytes(session, row),
+                          internaldate=row.internaldate, headers_only=row.headers_only, ledger_id=row.id,
+                          session=session)
+        run_stages(stages, context)
+        status = writer(session, row, context)
+        row.status = status
+        row.error = "; ".join(context.reasons)[:2000] or None
+        row.traceback = None
+        row.attempts += 1
+        row.processed_at = datetime.now(UTC)
+        return Outcome(ledger_id, status, tuple(context.reasons))
+
+
+def process_many(factory: sessionmaker[Session], items: Iterable[tuple[int, bytes | None]], stages: Sequence[Stage],
+                 writer: ResultWriter = write_decoded, *, statuses: Sequence[str] = (FETCHED,),
+                 should_stop: Callable[[], bool] = lambda: False) -> Iterator[Outcome]:
+    """Process ledger rows one transaction each (one session for all); raw bytes given or read back.
+
+    An exception in a stage or the writer rolls that message's transaction back and
+    records it quarantined with the traceback; the next message goes on.
+    """
+    with factory() as session:
+        for ledger_id, raw in items:
+            if should_stop():
+                return
+            try:
+                outcome = _process_in(session, ledger_id, raw, stages, writer, statuses)
+            except Exception as error:  # noqa: BLE001 - isolation: one bad message never stops the loop
+                session.rollback()
+                session.expunge_all()
+                log.warning("message %s quarantined: %s", ledger_id, type(error).__name__)
+                outcome = _quarantine(factory, ledger_id, error)
+            if outcome is not None:
+                yield outcome
+
+
 def process_one(factory: sessionmaker[Session], ledger_id: int, stages: Sequence[Stage],
                 writer: ResultWriter = write_decoded, *, statuses: Sequence[str] = (FETCHED,)) -> Outcome | None:
     """Run ``stages`` over ledger row ``ledger_id`` and store the result; None if it is not in ``statuses``."""
-    try:
-        with factory.begin() as session:
-            row = session.get(Message, ledger_id)
-            if row is None or row.status not in statuses:
-                return None
-            context = Context(raw=ledger.raw_bytes(session, row), internaldate=row.internaldate,
-                              headers_only=row.headers_only, ledger_id=row.id, session=session)
-            run_stages(stages, context)
-            status = writer(session, row, context)
-            row.status = status
-            row.error = "; ".join(context.reasons)[:2000] or None
-            row.traceback = None
-            row.attempts += 1
-            row.processed_at = datetime.now(UTC)
-            return Outcome(ledger_id, status, tuple(context.reasons))
-    except Exception as error:  # noqa: BLE001 - isolation: one bad message never stops the loop
-        log.warning("message %s quarantined: %s", ledger_id, type(error).__name__)
-        return _quarantine(factory, ledger_id, error)
+    return next(iter(process_many(factory, [(ledger_id, None)], stages, writer, statuses=statuses)), None)
 
 
 def log_outcome(outcome: Outcome) -> None:

@@ -24,11 +24,11 @@ from tenacity.wait import wait_exponential_jitter
 
 from mailworker import ledger
 from mailworker.config import MailboxSettings, RetrySettings
-from mailworker.db.models import FETCHED
+from mailworker.db.models import DUPLICATE, FETCHED
 from mailworker.faults import crash_point
 from mailworker.ledger import FetchedMessage
 from mailworker.pipeline import Stage
-from mailworker.processing import Outcome, ResultWriter, log_outcome, process_one, write_decoded
+from mailworker.processing import Outcome, ResultWriter, log_outcome, process_many, write_decoded
 from mailworker.sources.imap import ImapSource, TransientImapError
 
 log = logging.getLogger(__name__)
@@ -69,33 +69,23 @@ class StopFlag:
         signal.signal(signal.SIGINT, _handler)
 
 
-def record_batch(factory: sessionmaker[Session], messages: Iterable[FetchedMessage]) -> tuple[list[int], int]:
-    """Commit ledger rows for ``messages`` in one transaction; returns new ``fetched`` ids and duplicates."""
-    new_ids: list[int] = []
-    duplicates = 0
+def record_batch(factory: sessionmaker[Session], messages: Sequence[FetchedMessage]
+                 ) -> tuple[dict[int, bytes], int]:
+    """Commit ledger rows for ``messages`` in one transaction; returns {new fetched id: raw} and duplicates."""
     with factory.begin() as session:
-        for message in messages:
-            row = ledger.record(session, message)
-            if row is None:
-                continue
-            if row.status == FETCHED:
-                new_ids.append(row.id)
-            else:
-                duplicates += 1
-    return new_ids, duplicates
+        rows = ledger.record_many(session, messages)
+    return {r.id: r.message.raw for r in rows if r.status == FETCHED}, sum(1 for r in rows if r.status == DUPLICATE)
 
 
 def process_ids(factory: sessionmaker[Session], ids: Iterable[int], stages: Sequence[Stage],
-                should_stop: Callable[[], bool], writer: ResultWriter = write_decoded) -> list[Outcome]:
+                should_stop: Callable[[], bool], writer: ResultWriter = write_decoded,
+                raws: dict[int, bytes] | None = None) -> list[Outcome]:
     """Process each ledger row in its own transaction, stopping early when asked."""
     outcomes = []
-    for ledger_id in ids:
-        if should_stop():
-            break
-        outcome = process_one(factory, ledger_id, stages, writer)
-        if outcome is not None:
-            log_outcome(outcome)
-            outcomes.append(outcome)
+    items = ((ledger_id, (raws or {}).get(ledger_id)) for ledger_id in ids)
+    for outcome in process_many(factory, items, stages, writer, should_stop=should_stop):
+        log_outcome(outcome)
+        outcomes.append(outcome)
     return outcomes
 
 
@@ -148,7 +138,8 @@ class MailboxRunner:
             report.duplicates += duplicates
             crash_point("after_commit")
             self._post_action(source, [m.uid for m in batch if m.uid is not None])
-            report.outcomes += process_ids(self.factory, new_ids, self.stages, self.should_stop, self.writer)
+            report.outcomes += process_ids(self.factory, list(new_ids), self.stages, self.should_stop, self.writer,
+                                           new_ids)
         return report
 
     def _post_action(self, source: ImapSource, uids: Sequence[int]) -> None:

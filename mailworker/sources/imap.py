@@ -8,9 +8,9 @@ cannot do what the settings ask) means stop with a clear message.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
-import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -124,10 +124,8 @@ class ImapSource:
         try:
             client.logout()
         except Exception:  # noqa: BLE001 - the connection may already be dead
-            try:
+            with contextlib.suppress(Exception):
                 client.shutdown()
-            except Exception:  # noqa: BLE001, S110 - nothing more to do with a dead socket
-                pass
 
     def __enter__(self) -> ImapSource:
         self.connect()
@@ -143,7 +141,7 @@ class ImapSource:
             return action(self.client)
         except ImapError:
             raise
-        except (Exception, socket.timeout) as error:
+        except (TimeoutError, Exception) as error:
             raise classify_error(error) from error
 
     # -- reading ------------------------------------------------------------------------------

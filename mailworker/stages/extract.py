@@ -88,7 +88,7 @@ def parse_text(name: str, text: str, reference: datetime) -> TextResult:
     phones = find_phones(text)
     accounts = find_accounts(text)
     addresses = find_addresses(text)
-    exclude: list[Span] = [c.span for c in (*dates, *phones, *accounts)]
+    exclude: list[Span] = [c.span for c in dates] + [c.span for c in phones] + [c.span for c in accounts]
     exclude += address_number_spans(text)
     return TextResult(name, text, find_readings(text, exclude), dates, phones, accounts, addresses)
 
