@@ -10,7 +10,8 @@ of evidence:
   unique), street (type optional, typos forgiven by rapidfuzz above ``fuzzy_threshold``),
   house (exact: ``12`` != ``12А`` != ``12/1``) and apartment (exact: ``1`` != ``11``; a
   block without an apartment gives all its flats, i.e. ambiguity);
-* an **account number** (7-9 digits are padded with leading zeros);
+* an **account number** (6-9 digits are padded with leading zeros); a confidently written
+  number the registry lacks contradicts an address or phone;
 * a **phone**, used only when there is neither address nor account number, and only
   when it belongs to exactly one account (or narrows an ambiguous address to one).
 
@@ -23,7 +24,7 @@ or account numbers each identify a different account).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -31,8 +32,15 @@ import phonenumbers
 from rapidfuzz import fuzz, process
 
 from mailworker.registry import RegistryRecord, StreetAlias
-from parsers.addresses import Address, normalise_apartment, normalise_house, split_street_type
-from parsers.text import fold, has_latin, transliterate_latin
+from parsers.addresses import Address
+from parsers.text import (
+    fold,
+    has_latin,
+    normalise_apartment,
+    normalise_house,
+    split_street_type,
+    transliterate_latin,
+)
 from parsers.types import Candidate
 
 __all__ = ["AccountMatch", "MatchResult", "RegistryIndex"]
@@ -41,9 +49,10 @@ _CONFIDENT_ADDRESS = 0.6  # an unmatched address at least this sure may contradi
 _CONFIDENT_UNKNOWN_ACCOUNT = 0.6  # an account number not in the registry counts only if this sure
 _MIN_PHONE_CONFIDENCE = 0.3
 _PARTIAL_PENALTY = 0.95  # "Яворницкого" for "Дмитра Яворницького": the surname alone
-_CLEAR_LEAD = 8.0
+_CLEAR_LEAD = 8.0  # a street this many points closer than another one with the same house wins
 _KEY_CACHE_SIZE = 20_000
-_TYPE_WORDS = {"наб.": "набережна", "пл.": "площа", "бульв.": "бульвар", "узвіз": "узвиз"}  # a street this many points ahead of another wins a fuzzy tie
+_BUCKET_ABOVE = 2_000  # street tables bigger than this are searched fuzzily by first letter only
+_TYPE_WORDS = {"наб.": "набережна", "пл.": "площа", "бульв.": "бульвар", "узвіз": "узвиз"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +84,9 @@ class _Mention(NamedTuple):
     """What one written address (all its alternative readings) leads to."""
 
     accounts: tuple[str, ...]
-    streets: frozenset[tuple[str, str]]
+    streets: frozenset[tuple[str, str]]  # registry (city, street) pairs the street name resolved to
     confidence: float
+    specific: bool  # names a flat or a private house, not just a building
     text: str
 
 
@@ -91,14 +101,13 @@ def _words_without_initials(key: str) -> str:
 class _StreetTable:
     """Street names of one city (or of every city) -> streets, with the fuzzy choice lists."""
 
-    __slots__ = ("exact", "light", "partial", "exact_keys", "light_keys")
+    __slots__ = ("exact", "light", "partial", "choices")
 
     def __init__(self) -> None:
         self.exact: dict[str, set[_StreetRef]] = defaultdict(set)
         self.light: dict[str, set[_StreetRef]] = defaultdict(set)
         self.partial: dict[str, set[_StreetRef]] = defaultdict(set)
-        self.exact_keys: list[str] = []
-        self.light_keys: list[str] = []
+        self.choices: dict[tuple[bool, str], list[str]] = {}  # (light?, first letter or "") -> keys
 
     def add(self, written: str, ref: _StreetRef) -> None:
         name = split_street_type(written)[1]
@@ -112,20 +121,32 @@ class _StreetTable:
             self.partial[words[-1]].add(ref)  # "Яворницкого" for "Дмитра Яворницького", not "Победы"
 
     def freeze(self) -> None:
-        self.exact_keys, self.light_keys = list(self.exact), list(self.light)
+        """Prepare the fuzzy choice lists; a big table is split by first letter (typos rarely hit it)."""
+        for light, table in ((False, self.exact), (True, self.light)):
+            self.choices[(light, "")] = list(table)
+            if len(table) > _BUCKET_ABOVE:
+                for key in table:
+                    self.choices.setdefault((light, key[:1]), []).append(key)
+
+    def fuzzy_choices(self, light: bool, query: str) -> list[str]:
+        everything = self.choices.get((light, ""), [])
+        return everything if len(everything) <= _BUCKET_ABOVE else self.choices.get((light, query[:1]), [])
 
     def find(self, key: str, light: str, threshold: float) -> dict[_StreetRef, float]:
-        """Streets named by ``key``: exact, then surname alone, then fuzzy (``light``: key without endings)."""
+        """Streets named by ``key``: exact, surname alone, then fuzzy (``light``: key without endings)."""
         short = _words_without_initials(key)
         exact = self.exact.get(key) or self.exact.get(short)
         if exact:
             return dict.fromkeys(exact, 100.0)
         found = dict.fromkeys(self.partial.get(short, ()), 100.0 * _PARTIAL_PENALTY)
-        for query, choices, table in ((key, self.exact_keys, self.exact), (light, self.light_keys, self.light)):
+        for query, is_light, table in ((key, False, self.exact), (light, True, self.light)):
+            choices = self.fuzzy_choices(is_light, query)
             for choice, score, _ in process.extract(query, choices, scorer=fuzz.ratio,
                                                     score_cutoff=threshold, limit=None):
                 for ref in table[choice]:
                     found[ref] = max(found.get(ref, 0.0), score)
+            if found:
+                break  # the fuller key (no folded endings) is only a second chance
         return found
 
 
@@ -156,9 +177,9 @@ class RegistryIndex:
             renames_city = alias.new_name in cities or split_street_type(alias.old_name)[0] is None
             if alias.city is None and renames_city:
                 index.city_keys.setdefault(_name_key(alias.old_name), alias.new_name)
+        for city, street in dict.fromkeys((r.city, r.street) for r in records):
+            index.add_street(city, street, _StreetRef(city, street, split_street_type(street)[0]))
         for record in records:
-            street_type, _ = split_street_type(record.street)
-            index.add_street(record.city, record.street, _StreetRef(record.city, record.street, street_type))
             house_key = (record.city, record.street, normalise_house(record.house))
             index.houses[house_key][normalise_apartment(record.apartment)].append(record.account_id)
             for phone in record.phones:
@@ -199,11 +220,12 @@ class RegistryIndex:
         best = process.extractOne(key, self.city_choices, scorer=fuzz.ratio, score_cutoff=self.threshold)
         return self.city_keys[best[0]] if best else None
 
-    def street_refs(self, cities: list[str] | None, written: str, street_type: str | None) -> dict[_StreetRef, float]:
+    def street_refs(self, cities: list[str] | None, written: str,
+                    street_type: str | None) -> dict[_StreetRef, float]:
         """Streets that ``written`` names in ``cities`` (None: anywhere), with a 0-100 score."""
         variants = [written]
         if street_type in _TYPE_WORDS and not self.key(written).startswith(_TYPE_WORDS[street_type]):
-            variants.append(f"{_TYPE_WORDS[street_type]} {written}")  # "наб. Победы" for "Набережна Перемоги"
+            variants.append(f"{_TYPE_WORDS[street_type]} {written}")  # "наб. Победы" = "Набережна Победы"
         tables = [self.all_streets] if cities is None else [self.streets[c] for c in cities if c in self.streets]
         found: dict[_StreetRef, float] = {}
         for variant in variants:
@@ -277,13 +299,12 @@ class RegistryIndex:
         parts = (value.city, value.street_type, value.street, value.house, value.apartment)
         text = " ".join(filter(None, parts))
         ranked = tuple(sorted(chosen, key=lambda a: -chosen[a]))
-        return _Mention(ranked, frozenset(streets), best.confidence, text), chosen
+        specific = any(c.value.apartment or "private_house" in c.notes for c in group)
+        return _Mention(ranked, frozenset(streets), best.confidence, specific, text), chosen
 
     # ---- account numbers and phones ------------------------------------------------------
-    def account_numbers(self, accounts: Sequence[Candidate[str]],
-                        phones: Sequence[Candidate[str]]) -> tuple[dict[str, float], list[str]]:
+    def account_numbers(self, accounts: Sequence[Candidate[str]]) -> tuple[dict[str, float], list[str]]:
         """Registry accounts written in the e-mail (with confidence) and confident numbers it lacks."""
-        phone_spans = [p.span for p in phones]
         known: dict[str, float] = {}
         unknown: list[str] = []
         for candidate in accounts:
@@ -292,8 +313,6 @@ class RegistryIndex:
                 continue
             account = digits.zfill(10)
             if account in self.records:
-                if candidate.confidence < 0.5 and any(_overlaps(candidate.span, s) for s in phone_spans):
-                    continue
                 known[account] = max(known.get(account, 0.0), candidate.confidence)
             elif candidate.confidence >= _CONFIDENT_UNKNOWN_ACCOUNT and account not in unknown:
                 unknown.append(account)
@@ -321,7 +340,7 @@ class RegistryIndex:
             mention, scores = self.mention(group)
             mentions.append(mention)
             evidence.add("address", scores, f"address: {mention.text}")
-        known, unknown = self.account_numbers(accounts, phones)
+        known, unknown = self.account_numbers(accounts)
         evidence.add("account", known, "account number")
         phone_sets = self.phone_accounts(phones)
         for owners in phone_sets:
@@ -333,14 +352,16 @@ class RegistryIndex:
     def decide(self, mentions: list[_Mention], known: dict[str, float], unknown: list[str],
                phone_sets: list[tuple[str, ...]]) -> tuple[str | None, str | None]:
         resolved = list(dict.fromkeys(m.accounts[0] for m in mentions if len(m.accounts) == 1))
-        ambiguous = [set(m.accounts) for m in mentions if len(m.accounts) > 1]
+        ambiguous = [m for m in mentions if len(m.accounts) > 1]
         unmatched = [m for m in mentions if not m.accounts and m.confidence >= _CONFIDENT_ADDRESS]
         if len(resolved) > 1:
             return None, "multiple_accounts"
         if resolved:
+            if unknown:
+                return None, "ambiguous_account"  # a written account number that is not this address's
             return self.decide_by_address(resolved[0], ambiguous, unmatched, known)
         if ambiguous:
-            pool = set.intersection(*ambiguous)
+            pool = set.intersection(*(set(m.accounts) for m in ambiguous))
             if known:
                 consistent = len(known) == 1 and set(known) <= pool
                 return (next(iter(known)), None) if consistent else (None, "ambiguous_account")
@@ -355,14 +376,14 @@ class RegistryIndex:
         owners = {a for s in phone_sets for a in s}
         return (owners.pop(), None) if len(owners) == 1 else (None, "ambiguous_account")
 
-    def decide_by_address(self, account: str, ambiguous: list[set[str]], unmatched: list[_Mention],
+    def decide_by_address(self, account: str, ambiguous: list[_Mention], unmatched: list[_Mention],
                           known: dict[str, float]) -> tuple[str | None, str | None]:
         if set(known) - {account}:
             return None, "multiple_accounts" if account in known else "ambiguous_account"
         record = self.records[account]
-        if any(account not in accounts for accounts in ambiguous) or \
+        if any(account not in m.accounts for m in ambiguous if m.specific) or \
                 any((record.city, record.street) in m.streets for m in unmatched):
-            return None, "ambiguous_account"
+            return None, "ambiguous_account"  # another flat elsewhere, or the same street with another number
         return account, None
 
     def decide_by_account(self, known: dict[str, float], unmatched: list[_Mention],
@@ -404,7 +425,7 @@ class _Evidence:
 
 def _prefer_close_streets(by_street: dict[_StreetRef, tuple[str, ...]], refs: dict[_StreetRef, float],
                           street_type: str | None) -> dict[_StreetRef, tuple[str, ...]]:
-    """Among streets of one city that all have the house, keep the clearly closer name, then the written type."""
+    """Among streets of one city that have the house keep the clearly closer name, then the written type."""
     by_city: dict[str, list[_StreetRef]] = defaultdict(list)
     for ref in by_street:
         by_city[ref.city].append(ref)
@@ -413,27 +434,22 @@ def _prefer_close_streets(by_street: dict[_StreetRef, tuple[str, ...]], refs: di
         best = max(refs[ref] for ref in city_refs)
         close = [ref for ref in city_refs if refs[ref] > best - _CLEAR_LEAD]
         typed = [ref for ref in close if ref.street_type == street_type]
-        for ref in typed if street_type is not None and typed and len({r.street for r in close}) > 1 else close:
+        use_type = street_type is not None and typed and len({r.street for r in close}) > 1
+        for ref in typed if use_type else close:
             kept[ref] = by_street[ref]
     return kept
 
 
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
-
-
 def _group_by_span(candidates: Sequence[Candidate[Address]]) -> list[list[Candidate[Address]]]:
-    """Group candidates whose spans overlap: alternative readings of one written address."""
-    groups: list[list[Candidate[Address]]] = []
-    end = -1
-    for candidate in sorted(candidates, key=lambda c: c.span):
-        if groups and candidate.span[0] < end:
-            groups[-1].append(candidate)
-            end = max(end, candidate.span[1])
-        else:
-            groups.append([candidate])
-            end = candidate.span[1]
-    return groups
+    """Group the alternative readings of one written address: same span, same city and street.
+
+    Exact equality (not overlap) keeps apart addresses that a caller parsed from different texts.
+    """
+    groups: dict[tuple[tuple[int, int], str | None, str | None], list[Candidate[Address]]] = {}
+    for candidate in candidates:
+        key = (candidate.span, candidate.value.city, candidate.value.street)
+        groups.setdefault(key, []).append(candidate)
+    return list(groups.values())
 
 
 def _e164(value: str) -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from mailworker.pipeline import Context
 from parsers.accounts import find_accounts
-from parsers.addresses import Address, address_number_spans, find_addresses
+from parsers.addresses import Address, find_addresses, number_spans
 from parsers.dates import KYIV, find_fixation_dates
 from parsers.phones import find_phones
 from parsers.quotes import split_quotes
@@ -89,7 +89,7 @@ def parse_text(name: str, text: str, reference: datetime) -> TextResult:
     accounts = find_accounts(text)
     addresses = find_addresses(text)
     exclude: list[Span] = [c.span for c in dates] + [c.span for c in phones] + [c.span for c in accounts]
-    exclude += address_number_spans(text)
+    exclude += number_spans(addresses)
     return TextResult(name, text, find_readings(text, exclude), dates, phones, accounts, addresses)
 
 
