@@ -1,0 +1,531 @@
+"""Meter readings in free text (SPEC.md "Policy" 1 and 2).
+
+How a text is read:
+
+1. Numbers that are something else are *claimed* first and are never readings: the caller's
+   ``exclude`` spans, phones and account numbers (``parsers.phones``/``parsers.accounts``),
+   dates (``01.12.2016``, ``1.02``, ``1 грудня``, ``на 1-е число``), times, years, money
+   (``грн``, ``коп``, ``UAH``, ``руб``, ``₴``), percentages, meter serials (``счетчик №``,
+   ``заводской номер``), ``№ 123``, consumption (``расход 150 кВт``, ``нараховано 412``),
+   counts with units (``50 мм``, ``3 месяца``), model numbers (``НИК 2102``, ``CE101``),
+   postal codes and house/apartment numbers (``ул. Рабочая 5``, ``кв. 12``, ``Гагарина 5 кв``).
+2. Every other number is a *hit*, found through a register word right before it (``день``,
+   ``ніч``, ``дн.``, ``пик``, ``напівпік``, ``Т1``/``T1``...), the SMS form ``1#001952``, a reading
+   word (``показания``, ``показники``...) earlier on its line (or on the next line when the
+   word's own line has no number), or nothing at all (``bare``: 4+ digits, used only alone).
+3. Each hit gets a role (``Candidate.label``) from the words around it: ``previous``
+   (``предыдущие``, ``попередні``, ``было``, ``передавала``, ``вместо``), ``confirmed`` (a quoted
+   "Ваши показания ... приняты"), ``example`` (after ``Пример:``), ``superseded`` (before a
+   correction such as ``ошибся, правильно``), ``meter_total`` (``Т0``, or ``всего`` beside
+   registers), ``ambiguous`` (``12,345``: 12 or 12345?), ``stray`` (a bare number beside labelled
+   ones), ``conflicting`` (a current value that disagrees with another), else ``current``.
+   ``Candidate.notes`` starts with how the hit was found (``register``, ``keyword``, ``sms``,
+   ``bare``) followed by ``decimal_dropped``, ``leading_zeros``, ``grouped_digits``...
+
+Registers: ``Т1``/``T1`` = day and ``Т2`` = night on a 2-zone meter. When a ``Т3`` (or a third
+SMS register) is present the meter is 3-zone and the Ukrainian convention used by the
+oblenergo billing forms is applied: ``Т1`` = peak (пік), ``Т2`` = half-peak (напівпік), ``Т3`` =
+night (ніч). This mapping is an assumption, so such values carry the note ``t123_convention``
+and a lower confidence; an explicit word next to the label (``Т1 (пік)``) always wins.
+
+``conflicting`` is true when the current values cannot be reconciled: two different values
+for one register, several different totals, a total beside registers it does not sum up, day
+beside peak registers, an ambiguous separator, or a stray reading-sized number beside the
+labelled one. The same value repeated is no conflict. Every regex is bounded (lookbehinds at
+digit-run starts, bounded repeats, possessive word runs) so that any input is read in about
+linear time.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from parsers.accounts import find_labelled_accounts
+from parsers.phones import find_phones
+from parsers.types import Candidate, Span
+
+__all__ = ["REGISTERS", "ReadingsFound", "find_readings"]
+
+REGISTERS = ("total", "day", "night", "peak", "half_peak")
+_MAX_TEXT = 200_000
+_MAX_NUMBERS = 3000  # a text with more digit runs is no customer message: only its beginning is read
+_I = re.IGNORECASE
+
+_L = "A-Za-zА-Яа-яЁёІіЇїЄєҐґ'’"
+_MONTHS_GEN = (
+    r"(?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря|січня|лютого"
+    r"|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня"
+    r"|(?:янв|фев|февр|мар|апр|июн|июл|авг|сен|сент|окт|ноя|нояб|дек|січ|лют|бер|квіт|трав|черв|лип|серп"
+    r"|вер|жовт|лист|груд)\.)"
+)
+_MONTHS_ANY = (
+    r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр|січ|лют|берез|квіт"
+    r"|травн|черв|липн|серп|верес|жовт|листопад|груд|january|february|march|april|may|june|july|august"
+    r"|september|october|november|december)[a-zа-яіїє]*\.?"
+)
+_EN_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_STREET_TYPE = (
+    r"(?:ул|улица|вул|вулиця|пр|просп|проспект|пр-т|пр-кт|пер|переулок|провулок|пров|бул|бульв|бульвар|пл"
+    r"|площадь|площа|ш|шоссе|шосе|наб|набережная|набережна|туп|тупик|мкрн|мкр|мікрорайон|микрорайон|м-н"
+    r"|ж/м|жм|массив|масив|проезд|проїзд|спуск|узвіз|линия|лінія|квартал|кв-л|дорога|алея|аллея|майдан"
+    r"|ul|vul|pr|prosp|per|pl|mkr|mkrn)"
+)
+_WORD = rf"[{_L}][{_L}\-]*+\.?"
+_ADDRESS_PART = (
+    r"(?:кв|квартира|квартиры|кварт|кв-ра|к-ра|д|дом|буд|будинок|корп|корпус|под[ъ'’]?езд|під['’]?їзд|эт"
+    r"|этаж|поверх|секц\w*|блок|строение|уч|участок|ділянка|дача|kv|d|dom|bud)"
+)
+
+# Whole matches (or the group "n") of these are never readings. Case-insensitive ones are written in
+# lower case and run on the lower-cased text (much faster than IGNORECASE); the rest on the text itself.
+_CLAIM_SOURCES = (
+    (r"(?<![0-9.,])[0-9]{1,2}[./-][0-9]{1,2}[./-](?:[0-9]{4}|[0-9]{2})(?![0-9])", 0),
+    (r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])", 0),
+    (r"(?<![0-9.,])(?:0?[1-9]|1[0-2])[./](?:19|20)[0-9]{2}(?![0-9])", 0),
+    (r"(?<![0-9.,])(?:[12][0-9]|3[01]|0?[1-9])\.(?:0[1-9]|1[0-2])(?![0-9]|[.,][0-9])", 0),
+    (rf"(?<![0-9])[0-9]{{1,2}}(?:\s*-?\s*[{_L}]{{1,3}})?\s+{_MONTHS_GEN}(?:\s*,?\s*[0-9]{{4}}(?![0-9]))?", _I),
+    (rf"{_MONTHS_ANY}\s*,?\s*[0-9]{{4}}(?![0-9])", _I),
+    (rf"\b{_EN_MONTHS}\s+[0-9]{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s*[0-9]{{4}}(?![0-9]))?", _I),
+    (rf"(?<![0-9])[0-9]{{1,2}}\s+{_EN_MONTHS}(?:\s*,?\s*[0-9]{{4}}(?![0-9]))?", _I),
+    (r"(?:\bс|\bз|від|\bот)\s+[0-9]{1,2}\S*\s+(?:по|до)\s+[0-9]{1,2}(?![0-9])", _I),
+    (r"(?<![0-9])[0-9]{1,2}\s*-?\s*[a-zа-яіїє]{0,3}\s+числ\w*", _I),
+    (r"(?<![0-9])[0-9]{1,6}-[a-zа-яіїє]{1,3}\b", _I),
+    (r"(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?![0-9])", 0),
+    (r"(?<![0-9])(?:19|20)[0-9]{2}(?=\s*(?:г\b|г\.|гг|р\b|р\.|год[ау]?\b|року|рік|рр|year))", _I),
+    (r"(?<![0-9])(?P<n>(?:[0-9]{1,3}(?:[ \u00a0][0-9]{3}){1,4}|[0-9]+)(?:[.,][0-9]+)?)\s*(?:грн|гривн\w*|гривен\w*"
+     r"|коп(?:\.|еек|ейки|ійок|ійки)?|uah|руб\w*|₴|\$|usd|eur|евро|євро|долл\w*)(?![а-яіїєa-z])", _I),
+    (r"(?:₴|\$|\bгрн\.?|\buah)\s*[0-9]+(?:[.,][0-9]+)?", _I),
+    (r"(?:сумм\w*|\bсум[аиуі]\b|оплатил\w*|сплатил\w*|заплатил\w*|долг\w*|борг\w*|задолженн\w*|заборгован\w*"
+     r"|стоимост\w*|вартіст\w*|цена|ціна)\s*(?:[^\d\n]{0,20}?)[0-9]+(?:[ \u00a0][0-9]{3}){0,4}(?:[.,][0-9]+)?", _I),
+    (r"(?<![0-9])[0-9]+(?:[.,][0-9]+)?\s*(?:%|процент\w*|відсот\w*)", _I),
+    (r"(?:сч[её]тчик\w*|лічильник\w*|прибор\w*\s+учета)\s*(?:номер|№|n|#|nr)\s*:?\s*[0-9]+(?:-[0-9]+)*", _I),
+    (r"(?:заводск\w*|заводськ\w*|\bзав\.|серийн\w*|серійн\w*|\bs/?n\b|serial)\s*(?:номер|№|n|#)?\s*:?\s*"
+     r"[0-9]+(?:-[0-9]+)*", _I),
+    (r"номер\w*\s+(?:сч[её]тчика|лічильника)\s*:?\s*[0-9]+(?:-[0-9]+)*", _I),
+    (r"(?:№|\bn°|\bno\.|\bnr\.?)\s*[0-9]+(?:[-/][0-9]+)*", _I),
+    (r"(?:расход\w*|потреблени\w*|потрачено|израсходова\w*|нагорел\w*|спожит\w*|спожив\w*|витрачено"
+     r"|використано|нараховано|начислено|насчитал\w*|нарахувал\w*|разниц\w*|різниц\w*)[^\d\n]{0,25}?"
+     r"[0-9]+(?:[.,][0-9]+)?", _I),
+    (r"(?<![0-9])[0-9]+\s*к[вw]т\S{0,8}\s+за\s+(?:\w+\s+)?(?:месяц|місяць|период|період)", _I),
+    (r"(?<![0-9])[0-9]+(?:[.,][0-9]+)?\s*(?:мм|см|кг|шт|лет|рок\w*|рік|дн(?:ей|я|і|ів)|месяц\w*|мес\.|місяц\w*"
+     r"|міс\.|недел\w*|тижн\w*|час(?:а|ов)?|годин\w*|минут\w*|хвилин\w*|человек|чел\.|осіб|особи|раз[аи]?"
+     r"|этаж\w*|поверх\w*|квартир\w*|комнат\w*|кімнат\w*|зонн\w*|тариф\w*|фазн\w*|вольт\w*|ватт?|цифр\w*)(?!\w)",
+     _I),
+    (r"(?<![0-9])[0-9]+\s*[xх×]\s*[0-9]+", _I),
+    (r"(?<![\w])(?P<w>[A-ZА-ЯЁІЇЄҐ]{2,}[A-ZА-ЯЁІЇЄҐ0-9-]*)\s+(?P<n>[0-9]+)", 0),
+    (rf"(?<![\w-]){_ADDRESS_PART}\.?\s*№?\s*[0-9]+(?:[/-][0-9]{{1,3}}(?![0-9]))?", _I),
+    (rf"(?<![\w-]){_STREET_TYPE}\.?\s*(?:[0-9]{{1,3}}(?:-?[{_L}]{{1,6}})?\s+)?(?:{_WORD}\s*){{1,4}}?,?\s*"
+     rf"(?:(?:д|дом|буд|будинок)\.?\s*)?[0-9]{{1,4}}(?:\s*[/-]\s*[0-9]{{1,3}}(?![0-9]))?(?![0-9])", _I),
+    (rf"(?<![\w-])(?P<w>[A-ZА-ЯЁІЇЄҐ][{_L}\-]{{2,}})\.?,?\s+(?P<n>[0-9]{{1,3}}(?:\s*[/-]\s*[0-9]{{1,3}})?)"
+     r"(?![0-9]|[.,][0-9])(?=[ \t\r]*(?:$|[,;(/]|кв|kv|к\.|д\.|буд|корп|частн|приват|[А-ЯЁІЇЄҐ]))", re.MULTILINE),
+    (r"(?:индекс|індекс)\s*:?\s*[0-9]{5}", _I),
+    (r"(?<![0-9])(?:49|5[0-3])[0-9]{3}(?![0-9])(?=\s*,?\s*(?:г\.|м\.|с\.|смт|пгт|[А-ЯІЇЄ][а-яіїє']+\s*,))", 0),
+)
+_LOWER_CLAIMS = [re.compile(p) for p, f in _CLAIM_SOURCES if f & re.IGNORECASE]
+_FOLDING_CLAIMS = [re.compile(p, f) for p, f in _CLAIM_SOURCES if f & re.IGNORECASE]
+_CASED_CLAIMS = [re.compile(p, f) for p, f in _CLAIM_SOURCES if not f & re.IGNORECASE]
+
+_KEYWORD = re.compile(
+    r"(?<!\w)(?:показани\w*|показанн\w*|показанi\w*|показанія\w*|показаня|показник\w*|показател\w*|покази\b"
+    r"|показ\.|pokazan\w*|pokazn\w*|readings?\b|данн\w+\s+сч[её]тчика|дані\s+лічильника)", _I)
+_REGISTER_WORDS = (
+    ("half_peak", r"полупик\w*|полу-пик\w*|напівпік\w*|напівпик\w*"),
+    ("peak", r"пик\w*|пік\w*|peak"),
+    ("day", r"день|дн[её]м|дневн\w*|денн\w*|вдень|дн\b\.?|day"),
+    ("night", r"ночь|ночью|ночн\w*|ніч|нічн\w*|вночі|ноч\b\.?|night"),
+    ("t0", r"[тt]\s?0"), ("t1", r"[тt]\s?1"), ("t2", r"[тt]\s?2"), ("t3", r"[тt]\s?3"),
+    ("total_word", r"общ\w*|загальн\w*|сумарн\w*|всего|усього|разом|итого"),
+)
+_REGISTER_ALT = "|".join(f"(?P<{key}>{words})" for key, words in _REGISTER_WORDS)
+_REGISTER_PLAIN = "|".join(words for _, words in _REGISTER_WORDS)
+_REGISTER_BEFORE = re.compile(
+    rf"(?<!\w)(?:{_REGISTER_ALT})(?:\s*\((?P<paren>[^()\n]{{1,20}})\))?"
+    r"(?:\s+(?:зона|зон[аиі]|тариф\w*|показани\w*|показник\w*|показання))?\s*[:=\-–—]?\s*$", _I)
+_REGISTER_AFTER = re.compile(rf"\s*(?:к[вw]т\S{{0,8}}\s*)?\((?:{_REGISTER_ALT})\)", _I)
+_REGISTER_ONLY = re.compile(rf"(?:{_REGISTER_ALT})", _I)
+_SLASHED = re.compile(
+    rf"(?<!\w)(?P<labels>(?:{_REGISTER_PLAIN})(?:\s*/\s*(?:{_REGISTER_PLAIN})){{1,2}})\s*[:=\-–—]?\s*"
+    r"(?P<values>[0-9]+(?:[.,][0-9]{1,2})?(?:\s*/\s*[0-9]+(?:[.,][0-9]{1,2})?){1,2})(?![0-9])", _I)
+_SMS = re.compile(r"(?<![\w#])(?P<idx>[1-3])\s*#\s*(?P<n>[0-9]+(?:[.,][0-9]{1,2})?)(?![0-9])")
+_TOKEN = re.compile(
+    r"(?<![\w])(?<![0-9][.,])(?P<int>[0-9]{1,3}(?:[ \u00a0][0-9]{3}){1,2}(?![0-9]|[ \u00a0][0-9])|[0-9]+)"
+    r"(?:[.,](?P<frac>[0-9]+))?(?![0-9])")
+_DIGITS = re.compile(r"[0-9]+")
+_BLANK = re.compile(r"[\s\u00a0]*")
+_UNIT_AFTER = re.compile(r"к[вw]т|kwh", _I)
+_GREETING = re.compile(r"добр\w*\s*$", _I)
+
+_PREVIOUS_CUE = (r"предыдущ\w*|(?<!за\s)прошл\w*|прежн\w*|попередн\w*|(?<!за\s)минул\w*|передавал\w*|передавав\w*"
+                 r"|подавал\w*|подавав\w*|отправлял\w*|надсилал\w*|відправлял\w*|last|previous"
+                 r"|стар(?:ые|ий|і|ого)\s+показ\w*|было|було|вместо|замість|замест")
+_CURRENT_CUE = (r"текущ\w*|поточн\w*|стало|стали|сейчас|теперь|зараз|тепер|нынешн\w*|актуальн\w*|current"
+                r"|сегодняшн\w*|нов(?:ые|і)\s+показ\w*")
+_CUE = re.compile(rf"(?<!\w)(?:(?P<previous>{_PREVIOUS_CUE})|(?P<current>{_CURRENT_CUE}))(?!\w)", _I)
+_EXAMPLE_CUE = re.compile(r"(?<!\w)(?:пример\w*|например|приклад\w*|наприклад|образец|зразок|e\.g\.)", _I)
+_YOUR = re.compile(r"(?<!\w)ваш\w*", _I)
+_ACCEPTED = re.compile(r"(?<!\w)(?:принят\w*|прийнят\w*|прийнято|зарегистрирован\w*|зареєстрован\w*|учтены"
+                       r"|враховано)", _I)
+_CORRECTION_CUE = re.compile(
+    r"(?<!\w)(?:ошиб\w*|помил\w*|исправл\w*|виправл\w*|(?:не)?правильн\w*|вірн(?:і|ий|е|а|ими)|верн(?:ые|ый|ое|ая)"
+    r"|уточн\w*|корректн\w*|коректн\w*|опечат\w*|описк\w*)(?!\w)", _I)
+_YEAR_LIKE = re.compile(r"(?:19[5-9][0-9]|20[0-3][0-9])")
+
+_SOURCE_CONFIDENCE = {"register": 0.9, "keyword": 0.9, "sms": 0.85, "bare": 0.5}
+_THREE_ZONE = {"1": "peak", "2": "half_peak", "3": "night"}
+_TWO_ZONE = {"1": "day", "2": "night", "3": "night"}
+_ZONE_NAMES = frozenset({"day", "night", "peak", "half_peak"})
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingsFound:
+    """What ``find_readings`` found in one text."""
+
+    current: dict[str, int] | None
+    candidates: list[Candidate[dict[str, int]]]
+    conflicting: bool
+    mentions_reading: bool
+
+
+@dataclass(slots=True)
+class _Hit:
+    """One reading-like number while it is being classified."""
+
+    value: int
+    span: Span
+    source: str
+    register: str | None = None
+    role: str = "current"
+    notes: list[str] = field(default_factory=list)
+    written: str = ""
+
+
+class _Lines:
+    """Line boundaries of a text, looked up in O(log n)."""
+
+    def __init__(self, text: str) -> None:
+        self.length = len(text)
+        self.starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def bounds(self, position: int) -> Span:
+        """Start and end (before the newline) of the line holding ``position``."""
+        index = bisect_right(self.starts, position) - 1
+        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else self.length
+        return self.starts[index], end
+
+
+def _mark(mask: bytearray, start: int, end: int) -> None:
+    """Set ``mask[start:end]`` (clipped to the mask) to 1."""
+    start, end = max(0, start), min(len(mask), end)
+    if start < end:
+        mask[start:end] = b"\x01" * (end - start)
+
+
+def _claimed_mask(text: str, lines: _Lines, exclude: Sequence[Span]) -> bytearray:
+    """One byte per character: 1 where the character belongs to something that is not a reading."""
+    mask = bytearray(len(text))
+    for span in exclude:
+        _mark(mask, int(span[0]), int(span[1]))
+    for candidate in (*find_phones(text), *find_labelled_accounts(text)):
+        _mark(mask, *candidate.span)
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        runs = [(lowered, pattern) for pattern in _LOWER_CLAIMS]
+    else:
+        runs = [(text, pattern) for pattern in _FOLDING_CLAIMS]
+    windows = _digit_windows(text, lines)
+    for subject, pattern in runs + [(text, pattern) for pattern in _CASED_CLAIMS]:
+        for window_start, window_end in windows:
+            for match in pattern.finditer(subject, window_start, window_end):
+                if "w" in pattern.groupindex and _is_reading_word(match.group("w")):
+                    continue
+                _mark(mask, *(match.span("n") if "n" in pattern.groupindex else match.span()))
+    return mask
+
+
+def _digit_windows(text: str, lines: _Lines) -> list[Span]:
+    """Stretches of text around digits (same line, 70 characters before, 30 after), merged when they touch."""
+    windows: list[Span] = []
+    for run in _DIGITS.finditer(text):
+        line_start, line_end = lines.bounds(run.start())
+        start, end = max(line_start, run.start() - 70), min(line_end, run.end() + 30)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def _is_reading_word(word: str) -> bool:
+    """Whether a capitalised word before a number is a reading or register word (so not a street/model)."""
+    return bool(_KEYWORD.match(word) or _REGISTER_ONLY.fullmatch(word))
+
+
+def _register_key(match: re.Match[str]) -> str | None:
+    """The register a ``_REGISTER_*`` match names; a zone word in parentheses wins over ``Т1``/``Т2``."""
+    key = next((name for name, _ in _REGISTER_WORDS if match.group(name)), None)
+    paren = match.groupdict().get("paren")
+    explicit = _REGISTER_ONLY.fullmatch(paren.strip()) if paren else None
+    if explicit:
+        explicit_key = _register_key(explicit)
+        if explicit_key in _ZONE_NAMES:
+            return explicit_key
+    return key
+
+
+def _register_near(text: str, window_start: int, start: int, end: int) -> str | None:
+    """Register named right before the number (on its line), or in parentheses right after it."""
+    before = _REGISTER_BEFORE.search(text, window_start, start)
+    if before:
+        key = _register_key(before)
+        if key == "day" and _GREETING.search(text, max(0, before.start() - 12), before.start()):
+            return None
+        return key
+    after = _REGISTER_AFTER.match(text, end, min(len(text), end + 30))
+    return _register_key(after) if after else None
+
+
+def _new_hit(written: str, frac: str | None, span: Span, source: str, register: str | None) -> _Hit | None:
+    """A hit for a number written as ``written`` (+ decimal ``frac``), or None when too long for a reading."""
+    digits = "".join(_DIGITS.findall(written))
+    if not digits or len(digits) > 8 or len(digits.lstrip("0")) > 7:
+        return None
+    hit = _Hit(int(digits), span, source, register, written=digits)
+    if frac:
+        hit.notes.append("decimal_dropped" if len(frac) <= 2 else "ambiguous_separator")
+        hit.role = "current" if len(frac) <= 2 else "ambiguous"
+    if len(digits) > 1 and digits.startswith("0"):
+        hit.notes.append("leading_zeros")
+    if len(digits) != len(written):
+        hit.notes.append("grouped_digits")
+    return hit
+
+
+def _sms_hits(text: str, mask: bytearray) -> list[_Hit]:
+    """The SMS form ``1#001952`` (register index, ``#``, value); its characters get claimed."""
+    hits: list[_Hit] = []
+    for match in _SMS.finditer(text):
+        if any(mask[match.start() : match.end()]):
+            continue
+        number, _, frac = match.group("n").replace(",", ".").partition(".")
+        hit = _new_hit(number, frac, match.span(), "sms", "s" + match.group("idx"))
+        if hit:
+            hits.append(hit)
+            _mark(mask, *match.span())
+    return hits
+
+
+def _slashed_hits(text: str, mask: bytearray) -> list[_Hit]:
+    """The form ``день/ніч 123/45`` (labels and values joined by slashes); its characters get claimed."""
+    hits: list[_Hit] = []
+    for match in _SLASHED.finditer(text):
+        labels = [part.strip() for part in match.group("labels").split("/")]
+        values = [part.strip() for part in match.group("values").split("/")]
+        if len(labels) != len(values) or any(mask[match.start() : match.end()]):
+            continue
+        for label, value in zip(labels, values, strict=True):
+            key_match = _REGISTER_ONLY.fullmatch(label)
+            number, _, frac = value.replace(",", ".").partition(".")
+            hit = _new_hit(number, frac, match.span("values"), "register",
+                           _register_key(key_match) if key_match else None)
+            if hit:
+                hits.append(hit)
+        _mark(mask, *match.span())
+    return hits
+
+
+def _free_tokens(text: str, mask: bytearray, lines: _Lines) -> list[tuple[Span, str, str | None, int]]:
+    """Unclaimed numbers as (span, integer part as written, decimal tail, where a register word may start)."""
+    tokens: list[tuple[Span, str, str | None, int]] = []
+    previous_end = 0
+    for match in _TOKEN.finditer(text):
+        window_start = max(previous_end, lines.bounds(match.start())[0], match.start() - 40)
+        previous_end = match.end()
+        if text[match.end() : match.end() + 1].isalpha() and not _UNIT_AFTER.match(text, match.end()):
+            continue
+        written = match.group("int")
+        if not any(mask[match.start() : match.end()]):
+            tokens.append((match.span(), written, match.group("frac"), window_start))
+        elif len(written) > 3 and not written.isdigit():
+            for part in _DIGITS.finditer(written):
+                span = (match.start() + part.start(), match.start() + part.end())
+                if not any(mask[span[0] : span[1]]):
+                    tokens.append((span, part.group(), None, max(window_start, span[0] - 40)))
+    return tokens
+
+
+def _keyword_mask(text: str, lines: _Lines, token_starts: list[int]) -> bytearray:
+    """1 where a reading word labels numbers: the rest of its line, or the next line when its own has none."""
+    scopes: list[Span] = []
+    for match in _KEYWORD.finditer(text):
+        line_end = lines.bounds(match.end())[1]
+        if bisect_left(token_starts, match.end()) < bisect_left(token_starts, line_end):
+            scopes.append((match.end(), line_end))
+            continue
+        blank = _BLANK.match(text, line_end)
+        next_start = blank.end() if blank else line_end
+        scopes.append((match.end(), lines.bounds(next_start)[1] if next_start < len(text) else line_end))
+    mask = bytearray(len(text))
+    covered = 0
+    for start, end in sorted(scopes):
+        _mark(mask, max(start, covered), end)
+        covered = max(covered, end)
+    return mask
+
+
+def _token_hits(text: str, mask: bytearray, lines: _Lines) -> list[_Hit]:
+    """A hit for every free number: register-labelled, keyword-labelled or bare (reading-sized only)."""
+    tokens = _free_tokens(text, mask, lines)
+    in_scope = _keyword_mask(text, lines, [span[0] for span, _, _, _ in tokens])
+    hits: list[_Hit] = []
+    for span, written, frac, window_start in tokens:
+        register = _register_near(text, window_start, span[0], span[1])
+        source = "register" if register else "keyword" if in_scope[span[0]] else "bare"
+        hit = _new_hit(written, frac, span, source, register)
+        if hit and (source != "bare" or _reading_sized(hit)):
+            hits.append(hit)
+    return hits
+
+
+def _reading_sized(hit: _Hit) -> bool:
+    """Whether an unlabelled number looks like a meter reading (4+ digits written, not a year)."""
+    if len(hit.written) < 4:
+        return False
+    return not (len(hit.written) == 4 and _YEAR_LIKE.fullmatch(hit.written))
+
+
+def _assign_roles(text: str, lines: _Lines, hits: list[_Hit]) -> None:
+    """Mark confirmed, example and previous hits from the words on their line (and the line before)."""
+    examples = [match.start() for match in _EXAMPLE_CUE.finditer(text)]
+    confirmed_lines: dict[int, bool] = {}
+    previous_end = 0
+    for hit in hits:
+        line_start, line_end = lines.bounds(hit.span[0])
+        window_start = max(previous_end, lines.bounds(line_start - 1)[0] if line_start else 0)
+        previous_end = hit.span[1]
+        if hit.role != "current":
+            continue
+        if line_start not in confirmed_lines:
+            your = _YOUR.search(text, line_start, line_end)
+            confirmed_lines[line_start] = bool(your and _ACCEPTED.search(text, your.end(), line_end))
+        if confirmed_lines[line_start]:
+            hit.role = "confirmed"
+        elif bisect_left(examples, line_start) < bisect_left(examples, hit.span[0]):
+            hit.role = "example"
+        else:
+            for cue in _CUE.finditer(text, window_start, hit.span[0]):
+                hit.role = "previous" if cue.group("previous") else "current"
+
+
+def _apply_correction(text: str, hits: list[_Hit]) -> None:
+    """Values written before the last correction cue ("ошибся, правильно ...") give way to those after it."""
+    current = [hit for hit in hits if hit.role == "current"]
+    if not current:
+        return
+    last_start = max(hit.span[0] for hit in current)
+    cues = [match.start() for match in _CORRECTION_CUE.finditer(text, 0, last_start)]
+    if not cues:
+        return
+    after_registers = {hit.register for hit in current if hit.span[0] > cues[-1]}
+    for hit in current:
+        if hit.span[1] <= cues[-1] and (hit.register in after_registers or None in after_registers
+                                         or hit.register is None):
+            hit.role = "superseded"
+
+
+def _resolve_registers(hits: list[_Hit]) -> None:
+    """Turn raw register keys (``t1``, ``s2``, ``total_word`` ...) into REGISTERS names."""
+    keys = {hit.register for hit in hits if hit.role == "current"}
+    three_zone = bool(keys & {"t3", "s3", "peak", "half_peak"})
+    has_zones = bool(keys - {None, "t0", "total_word", "s1"})
+    for hit in hits:
+        key = hit.register or "total"
+        hit.register = key if key in REGISTERS else "total"
+        if key == "t0" or (key == "total_word" and has_zones):
+            hit.role = "meter_total" if hit.role == "current" else hit.role
+        elif key[0] in "ts" and key[1:] in ("1", "2", "3") and (has_zones or key != "s1"):
+            hit.register = (_THREE_ZONE if three_zone else _TWO_ZONE)[key[1]]
+            if three_zone:
+                hit.notes.append("t123_convention")
+
+
+def _combine(labelled: list[_Hit]) -> tuple[dict[str, int] | None, bool]:
+    """Reading from the current labelled hits, and whether they conflict."""
+    values: dict[str, set[int]] = {}
+    for hit in labelled:
+        values.setdefault(hit.register or "total", set()).add(hit.value)
+    if any(len(found) > 1 for found in values.values()):
+        return None, True
+    reading = {register: found.pop() for register, found in values.items()}
+    if "day" in reading and reading.keys() & {"peak", "half_peak"}:
+        return None, True
+    if "total" in reading and len(reading) > 1:
+        total = reading.pop("total")
+        if total != sum(reading.values()) and total not in reading.values():
+            return None, True
+        for hit in labelled:
+            hit.role = "meter_total" if hit.register == "total" else hit.role
+    return reading, False
+
+
+def _decide(hits: list[_Hit]) -> tuple[dict[str, int] | None, bool]:
+    """The current reading and the conflict flag; unused bare numbers become ``stray``."""
+    live = [hit for hit in hits if hit.role in ("current", "ambiguous")]
+    if any(hit.role == "ambiguous" for hit in live):
+        return None, True
+    labelled = [hit for hit in live if hit.source != "bare"]
+    bare = [hit for hit in live if hit.source == "bare"]
+    if not labelled and len({hit.value for hit in bare}) <= 1:
+        labelled, bare = bare, []
+    reading, conflicting = _combine(labelled) if labelled else (None, False)
+    known = {hit.value for hit in labelled}
+    for hit in bare:
+        hit.role = "stray"
+        conflicting = conflicting or hit.value not in known
+    if conflicting:
+        for hit in labelled:
+            hit.role = "conflicting" if hit.role == "current" else hit.role
+    return (None if conflicting else reading), conflicting
+
+
+def _confidence(hit: _Hit) -> float:
+    """How sure a hit is, from how it was found and the role it ended with."""
+    confidence = _SOURCE_CONFIDENCE[hit.source]
+    if "t123_convention" in hit.notes:
+        confidence *= 0.75
+    if hit.role not in ("current", "meter_total"):
+        confidence *= 0.5
+    return round(confidence, 3)
+
+
+def _bounded(text: str) -> str:
+    """The text cut to ``_MAX_TEXT`` characters and before its ``_MAX_NUMBERS + 1``-th digit run."""
+    text = text[:_MAX_TEXT]
+    for index, run in enumerate(_DIGITS.finditer(text)):
+        if index == _MAX_NUMBERS:
+            return text[: run.start()]
+    return text
+
+
+def find_readings(text: str, exclude: Sequence[Span] = ()) -> ReadingsFound:
+    """Meter readings in ``text``; numbers overlapping ``exclude`` (claimed by other parsers) are skipped."""
+    if not isinstance(text, str) or not text:
+        return ReadingsFound(None, [], False, False)
+    text = _bounded(text)
+    lines = _Lines(text)
+    mask = _claimed_mask(text, lines, exclude)
+    hits = _sms_hits(text, mask) + _slashed_hits(text, mask)
+    hits = sorted(hits + _token_hits(text, mask, lines), key=lambda hit: hit.span)
+    _assign_roles(text, lines, hits)
+    _apply_correction(text, hits)
+    _resolve_registers(hits)
+    current, conflicting = _decide(hits)
+    candidates = [
+        Candidate({hit.register or "total": hit.value}, _confidence(hit), hit.span, hit.role,
+                  (hit.source, *hit.notes))
+        for hit in hits
+    ]
+    mentions = bool(_KEYWORD.search(text)) or any(hit.source in ("register", "sms") for hit in hits)
+    return ReadingsFound(current, candidates, conflicting, mentions)
