@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,12 +28,22 @@ from mailworker.db.session import make_engine, session_factory, upgrade
 from mailworker.export import export_readings
 from mailworker.locks import LockBusy, acquire_mailbox_lock
 from mailworker.logs import setup_logging
+from mailworker.metrics import poll_ages, serve_metrics
+from mailworker.notify import Acknowledger
 from mailworker.pipeline import Stage
 from mailworker.posting import write_results
 from mailworker.processing import log_outcome, process_one
 from mailworker.registry import RegistryError, load_aliases_csv, load_registry_csv
 from mailworker.registry_store import DbRegistry, import_registry
-from mailworker.runner import MailboxRunner, StopFlag, engine_label, process_ids, record_batch, run_mailbox
+from mailworker.runner import (
+    LockLost,
+    MailboxRunner,
+    StopFlag,
+    engine_label,
+    process_ids,
+    record_batch,
+    run_mailbox,
+)
 from mailworker.sources.imap import ImapError, PermanentImapError
 from mailworker.sources.local import LocalSourceError, iter_local
 from mailworker.stages import build_stages
@@ -72,17 +83,37 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
     password = mailbox.password()
     stop = StopFlag()
     stop.install()
-    lock = acquire_mailbox_lock(app.engine, app.settings.runner.lock_dir, mailbox.name, wait=args.wait_lock)
+    runner_settings = app.settings.runner
+    if runner_settings.metrics_port:
+        serve_metrics(runner_settings.metrics_port, runner_settings.metrics_host)
+    lock = acquire_mailbox_lock(app.engine, runner_settings.lock_dir, mailbox.name, wait=args.wait_lock)
     log.info("worker started: mailbox %s on %s (%s)", mailbox.name, engine_label(app.engine),
              "one pass" if args.once else "daemon")
-    try:
-        runner = MailboxRunner(mailbox, password, app.factory, app.stages(), stop, write_results)
-        report = run_mailbox(runner, app.settings.runner.retry, once=args.once)
-    finally:
-        lock.release()
+    while True:
+        try:
+            runner = MailboxRunner(mailbox, password, app.factory, app.stages(), stop, write_results, lock,
+                                   make_acknowledger(app.settings, mailbox.username))
+            report = run_mailbox(runner, runner_settings.retry, once=args.once)
+            break
+        except LockLost as error:
+            log.warning("%s: waiting to take it again", error)
+            lock.release()
+            lock = acquire_mailbox_lock(app.engine, runner_settings.lock_dir, mailbox.name, wait=True)
+        finally:
+            if stop():
+                lock.release()
+    lock.release()
     log.info("pass done: fetched=%s duplicates=%s processed=%s review=%s quarantined=%s", report.fetched,
              report.duplicates, report.count("processed"), report.count("review"), report.count(QUARANTINED))
     return EXIT_OK
+
+
+def make_acknowledger(settings: Settings, own_address: str = "") -> Acknowledger | None:
+    """The SMTP acknowledger when `notify.enabled`, else None (the default)."""
+    if not settings.notify.enabled:
+        return None
+    password = os.environ.get(settings.notify.password_env) if settings.notify.username else None
+    return Acknowledger(settings.notify, password, own_addresses=[a for a in (own_address,) if a])
 
 
 def cmd_ingest(app: App, args: argparse.Namespace) -> int:
@@ -114,7 +145,8 @@ def _ingest_batch(app: App, batch: list, stages: Sequence, stop: StopFlag, added
     if not batch:
         return added, skipped
     new_ids, duplicates = record_batch(app.factory, batch)
-    process_ids(app.factory, list(new_ids), stages, stop, write_results, new_ids)
+    process_ids(app.factory, list(new_ids), stages, stop, write_results, new_ids,
+                acknowledger=make_acknowledger(app.settings))
     return added + len(new_ids) + duplicates, skipped + len(batch) - len(new_ids) - duplicates
 
 
@@ -170,6 +202,24 @@ def cmd_export(app: App, args: argparse.Namespace) -> int:
             sys.stdout.write(result.text)
     log.info("exported %s readings to %s", result.count, destination)
     return EXIT_OK
+
+
+def cmd_health(app: App, args: argparse.Namespace) -> int:
+    """Exit 0 when the database answers and every mailbox had a successful pass recently, else 1."""
+    limit = args.max_age or app.settings.runner.health_max_age
+    with app.factory() as session:
+        ages = poll_ages(session)
+        counts = ledger.counts_by_status(session)
+    problems = []
+    for mailbox in app.settings.mailboxes:
+        age = ages.get(mailbox.name)
+        if age is None:
+            problems.append(f"mailbox {mailbox.name}: no successful pass recorded")
+        elif age > limit:
+            problems.append(f"mailbox {mailbox.name}: last successful pass {age:.0f} s ago (limit {limit:.0f} s)")
+    report = {"database": "ok", "last_poll_age_seconds": ages, "counts": counts, "problems": problems}
+    print(json.dumps(report, sort_keys=True))
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 def cmd_db(app: App, args: argparse.Namespace) -> int:
@@ -233,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="file to write (default: stdout)")
     export.add_argument("--new", action="store_true", help="only readings not exported before")
     export.set_defaults(func=cmd_export)
+    health = sub.add_parser("health", help="exit 0 when the database answers and polls are recent")
+    health.add_argument("--max-age", type=float, help="seconds since the last pass (default runner.health_max_age)")
+    health.set_defaults(func=cmd_health)
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
     db.set_defaults(func=cmd_db)

@@ -16,6 +16,8 @@ from typing import Any, get_type_hints
 
 import yaml
 
+from mailworker.notify import SmtpSettings
+
 DEFAULT_CONFIG = "settings.yaml"
 ENV_CONFIG = "MAILWORKER_CONFIG"
 ENV_DATABASE_URL = "MAILWORKER_DATABASE_URL"
@@ -88,6 +90,9 @@ class RetrySettings:
 @dataclass(frozen=True, slots=True)
 class RunnerSettings:
     lock_dir: str = "var/locks"
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
+    health_max_age: float = 900.0
     retry: RetrySettings = field(default_factory=RetrySettings)
 
 
@@ -109,6 +114,7 @@ class DecisionSettings:
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     decision: DecisionSettings = field(default_factory=DecisionSettings)
+    notify: SmtpSettings = field(default_factory=SmtpSettings)
     mailboxes: tuple[MailboxSettings, ...] = (MailboxSettings(),)
     runner: RunnerSettings = field(default_factory=RunnerSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
@@ -130,6 +136,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "MailboxSettings.security": ("ssl", "starttls", "plain"),
     "LoggingSettings.format": ("text", "json"),
     "LoggingSettings.level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "SmtpSettings.security": ("starttls", "ssl", "plain"),
 }
 
 
@@ -203,7 +210,7 @@ def _build_mailboxes(value: Any, key: str) -> tuple[MailboxSettings, ...]:
 def _check_ranges(obj: Any, prefix: str) -> None:
     positive = ("spike_factor", "stale_days", "batch_size", "max_message_bytes", "connect_timeout", "read_timeout",
                 "poll_interval",
-                "idle_renew_seconds", "once_attempts", "initial_wait", "max_wait")
+                "idle_renew_seconds", "once_attempts", "initial_wait", "max_wait", "health_max_age")
     for name in positive:
         if hasattr(obj, name) and getattr(obj, name) <= 0:
             raise ConfigError(f"{prefix}.{name}: must be greater than 0")
@@ -238,5 +245,5 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     if url:
         database = DatabaseSettings(url=url, echo=database.echo,
                                     sqlite_busy_timeout_ms=database.sqlite_busy_timeout_ms)
-    return Settings(database=database, decision=settings.decision, mailboxes=settings.mailboxes,
+    return Settings(database=database, decision=settings.decision, notify=settings.notify, mailboxes=settings.mailboxes,
                     runner=settings.runner, logging=settings.logging, source_path=source)

@@ -26,6 +26,9 @@ class MailboxLock(Protocol):
     def release(self) -> None:
         """Give the lock up."""
 
+    def held(self) -> bool:
+        """Whether the lock is still ours."""
+
 
 def lock_key(name: str) -> int:
     """A stable signed 64-bit key for ``name`` (PostgreSQL advisory locks take a bigint)."""
@@ -57,6 +60,10 @@ class FileLock:
         handle.flush()
         return cls(handle)
 
+    def held(self) -> bool:
+        """A flock lasts as long as the open file."""
+        return self._handle is not None
+
     def release(self) -> None:
         """Unlock and close the file."""
         handle, self._handle = self._handle, None
@@ -84,6 +91,19 @@ class AdvisoryLock:
             raise LockBusy(f"mailbox {name!r} is locked by another worker (PostgreSQL advisory lock {key})")
         return cls(connection, key)
 
+    def held(self) -> bool:
+        """Ask PostgreSQL whether this session still holds the lock (False when the connection died)."""
+        if self._connection is None:
+            return False
+        try:
+            found = self._connection.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                "AND granted AND ((classid::bigint << 32) | objid::bigint) = :key"), {"key": self._key}).scalar()
+            self._connection.commit()
+        except Exception:  # noqa: BLE001 - a broken connection means the lock is gone
+            return False
+        return bool(found)
+
     def release(self) -> None:
         """Unlock and return the connection."""
         connection, self._connection = self._connection, None
@@ -92,6 +112,8 @@ class AdvisoryLock:
         try:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
             connection.commit()
+        except Exception:  # noqa: BLE001, S110 - the server already dropped the lock with the connection
+            pass
         finally:
             connection.close()
 

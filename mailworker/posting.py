@@ -94,6 +94,7 @@ def write_results(session: Session, row: Message, context: Context) -> str:
         row.sender = decoded.sender_address[:500]
         row.sent_at = decoded.sent_at
     row.summary = {k: v for k, v in result.items() if k != "evidence"}
+    context.result["summary"] = row.summary
     if result["decision"] == "accept" and result["account_id"] and result["readings"]:
         fixation = date.fromisoformat(result["fixation_date"])
         posted, new = post_reading(session, result["account_id"], result["readings"], fixation, row.id, "auto")

@@ -14,13 +14,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailworker import ledger
 from mailworker.db.models import FETCHED, PROCESSED, QUARANTINED, REVIEW, Message
+from mailworker.notify import AckRequest
 from mailworker.pipeline import Context, Stage, run_stages
 
 log = logging.getLogger(__name__)
+
+# Database trouble that waiting can fix: connection lost, server restarting, disk full, read-only.
+DATABASE_TRANSIENT: tuple[type[Exception], ...] = (OperationalError, InternalError)
 
 ResultWriter = Callable[[Session, Message, Context], str]
 
@@ -33,6 +38,22 @@ class Outcome:
     status: str
     reasons: tuple[str, ...] = ()
     error: str | None = None
+    ack: AckRequest | None = None  # what an acknowledgement to the sender would say (sent only when enabled)
+
+
+def ack_request(context: Context, status: str) -> AckRequest | None:
+    """The acknowledgement this message would get, from its decoded headers and the decision."""
+    decoded = context.decoded
+    if decoded is None:
+        return None
+    result = context.result
+    summary = result.get("summary", {})
+    return AckRequest(
+        to_address=decoded.sender_address, to_name=decoded.sender_name, subject=decoded.subject,
+        message_id=decoded.message_id, references=decoded.references or decoded.in_reply_to,
+        auto_headers=dict(decoded.auto_headers), text=f"{decoded.subject}\n{decoded.body_text[:5000]}",
+        decision="accept" if status == PROCESSED else "review", reasons=list(context.reasons),
+        readings=summary.get("readings"), fixation_date=summary.get("fixation_date"))
 
 
 def write_decoded(session: Session, row: Message, context: Context) -> str:
@@ -77,7 +98,7 @@ def _process_in(session: Session, ledger_id: int, raw: bytes | None, stages: Seq
         row.traceback = None
         row.attempts += 1
         row.processed_at = datetime.now(UTC)
-        return Outcome(ledger_id, status, tuple(context.reasons))
+        return Outcome(ledger_id, status, tuple(context.reasons), ack=ack_request(context, status))
 
 
 def process_many(factory: sessionmaker[Session], items: Iterable[tuple[int, bytes | None]], stages: Sequence[Stage],
@@ -94,6 +115,9 @@ def process_many(factory: sessionmaker[Session], items: Iterable[tuple[int, byte
                 return
             try:
                 outcome = _process_in(session, ledger_id, raw, stages, writer, statuses)
+            except DATABASE_TRANSIENT:
+                session.rollback()
+                raise  # the database, not the message, failed: the row stays `fetched` for the next pass
             except Exception as error:  # noqa: BLE001 - isolation: one bad message never stops the loop
                 session.rollback()
                 session.expunge_all()

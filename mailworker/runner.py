@@ -13,25 +13,31 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_never
 from tenacity.wait import wait_exponential_jitter
 
 from mailworker import ledger
 from mailworker.config import MailboxSettings, RetrySettings
-from mailworker.db.models import DUPLICATE, FETCHED
+from mailworker.db.models import DUPLICATE, FETCHED, Message
 from mailworker.faults import crash_point
 from mailworker.ledger import FetchedMessage
+from mailworker.locks import MailboxLock
+from mailworker.metrics import FETCH_SECONDS, FETCHED_TOTAL, MESSAGES, PROCESS_SECONDS, REASONS, RECONNECTS, heartbeat
+from mailworker.notify import Acknowledger, NotifyError
 from mailworker.pipeline import Stage
-from mailworker.processing import Outcome, ResultWriter, log_outcome, process_many, write_decoded
+from mailworker.processing import DATABASE_TRANSIENT, Outcome, ResultWriter, log_outcome, process_many, write_decoded
 from mailworker.sources.imap import ImapSource, TransientImapError
 
 log = logging.getLogger(__name__)
+
+RETRYABLE: tuple[type[Exception], ...] = (TransientImapError, *DATABASE_TRANSIENT)
 
 
 @dataclass(slots=True)
@@ -77,15 +83,37 @@ def record_batch(factory: sessionmaker[Session], messages: Sequence[FetchedMessa
     return {r.id: r.message.raw for r in rows if r.status == FETCHED}, sum(1 for r in rows if r.status == DUPLICATE)
 
 
+def acknowledge(factory: sessionmaker[Session], acknowledger: Acknowledger, outcome: Outcome) -> None:
+    """Send the acknowledgement of a committed outcome (at most once) and record what happened."""
+    if outcome.ack is None:
+        return
+    try:
+        status = acknowledger.send(outcome.ack)
+    except NotifyError as error:
+        status = f"error:{error.kind}"
+        log.warning("acknowledgement for message %s failed (%s)", outcome.ledger_id, error.kind)
+    with factory.begin() as session:
+        session.execute(update(Message).where(Message.id == outcome.ledger_id).values(ack_status=status[:200]))
+
+
 def process_ids(factory: sessionmaker[Session], ids: Iterable[int], stages: Sequence[Stage],
                 should_stop: Callable[[], bool], writer: ResultWriter = write_decoded,
-                raws: dict[int, bytes] | None = None) -> list[Outcome]:
-    """Process each ledger row in its own transaction, stopping early when asked."""
+                raws: dict[int, bytes] | None = None, mailbox: str = "local",
+                acknowledger: Acknowledger | None = None) -> list[Outcome]:
+    """Process each ledger row in its own transaction, stopping early when asked; count and log each."""
     outcomes = []
     items = ((ledger_id, (raws or {}).get(ledger_id)) for ledger_id in ids)
+    started = time.perf_counter()
     for outcome in process_many(factory, items, stages, writer, should_stop=should_stop):
+        PROCESS_SECONDS.labels(mailbox).observe(time.perf_counter() - started)
+        MESSAGES.labels(mailbox, outcome.status).inc()
+        for reason in outcome.reasons:
+            REASONS.labels(mailbox, reason).inc()
         log_outcome(outcome)
+        if acknowledger is not None:
+            acknowledge(factory, acknowledger, outcome)
         outcomes.append(outcome)
+        started = time.perf_counter()
     return outcomes
 
 
@@ -94,8 +122,11 @@ class MailboxRunner:
 
     def __init__(self, settings: MailboxSettings, password: str, factory: sessionmaker[Session],
                  stages: Sequence[Stage], should_stop: Callable[[], bool],
-                 writer: ResultWriter = write_decoded) -> None:
+                 writer: ResultWriter = write_decoded, lock: MailboxLock | None = None,
+                 acknowledger: Acknowledger | None = None) -> None:
         self.settings = settings
+        self.lock = lock
+        self.acknowledger = acknowledger
         self.password = password
         self.factory = factory
         self.stages = stages
@@ -118,7 +149,15 @@ class MailboxRunner:
             self.source = None
 
     def one_pass(self) -> PassReport:
-        """Owed post-actions, leftover rows, then every new message, batch by batch."""
+        """Owed post-actions, leftover rows, then every new message, batch by batch; then a heartbeat."""
+        if self.lock is not None and not self.lock.held():
+            raise LockLost(f"lost the lock on mailbox {self.settings.name!r}")
+        report = self._pass()
+        with self.factory.begin() as session:
+            heartbeat(session, self.settings.name, ok=True)
+        return report
+
+    def _pass(self) -> PassReport:
         source = self._connected()
         report = PassReport()
         key = (self.settings.name, self.settings.folder, source.uidvalidity)
@@ -127,19 +166,22 @@ class MailboxRunner:
             leftovers = ledger.pending_ids(session, self.settings.name)
             last = ledger.last_uid(session, *key)
         self._post_action(source, owed)
-        report.outcomes += process_ids(self.factory, leftovers, self.stages, self.should_stop, self.writer)
+        report.outcomes += process_ids(self.factory, leftovers, self.stages, self.should_stop, self.writer,
+                                       mailbox=self.settings.name, acknowledger=self.acknowledger)
         uids = source.uids_after(last)
         for start in range(0, len(uids), self.settings.batch_size):
             if self.should_stop():
                 break
-            batch = source.fetch(uids[start:start + self.settings.batch_size])
+            with FETCH_SECONDS.labels(self.settings.name).time():
+                batch = source.fetch(uids[start:start + self.settings.batch_size])
+            FETCHED_TOTAL.labels(self.settings.name).inc(len(batch))
             new_ids, duplicates = record_batch(self.factory, batch)
             report.fetched += len(batch)
             report.duplicates += duplicates
             crash_point("after_commit")
             self._post_action(source, [m.uid for m in batch if m.uid is not None])
             report.outcomes += process_ids(self.factory, list(new_ids), self.stages, self.should_stop, self.writer,
-                                           new_ids)
+                                           new_ids, mailbox=self.settings.name, acknowledger=self.acknowledger)
         return report
 
     def _post_action(self, source: ImapSource, uids: Sequence[int]) -> None:
@@ -161,14 +203,17 @@ class MailboxRunner:
 def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome else None
     wait = state.next_action.sleep if state.next_action else 0.0
-    log.warning("transient IMAP error (attempt %s): %s; reconnecting in %.1f s", state.attempt_number, error, wait)
+    kind = "database" if isinstance(error, DATABASE_TRANSIENT) else "IMAP"
+    text = str(error).splitlines()[0] if error else ""
+    log.warning("transient %s error (attempt %s): %s; fetching stopped, reconnecting in %.1f s", kind,
+                state.attempt_number, text, wait)
 
 
 def retrying(retry: RetrySettings, *, once: bool, should_stop: Callable[[], bool]) -> Retrying:
     """Exponential backoff with jitter for transient errors only; bounded for ``--once``."""
     attempts = retry.once_attempts if once else retry.max_attempts
     return Retrying(
-        retry=retry_if_exception_type(TransientImapError),
+        retry=retry_if_exception_type(RETRYABLE),
         wait=wait_exponential_jitter(multiplier=retry.initial_wait, max=retry.max_wait, jitter=retry.initial_wait),
         stop=stop_after_attempt(attempts) if attempts else stop_never,
         before_sleep=_log_retry,
@@ -200,8 +245,10 @@ def run_mailbox(runner: MailboxRunner, retry: RetrySettings, *, once: bool) -> P
                 return True
             runner.wait()
             return False
-        except TransientImapError:
+        except RETRYABLE as error:
             runner.disconnect()
+            RECONNECTS.labels(runner.settings.name).inc()
+            _record_failure(runner, error)
             raise
 
     try:
@@ -211,6 +258,18 @@ def run_mailbox(runner: MailboxRunner, retry: RetrySettings, *, once: bool) -> P
     finally:
         runner.disconnect()
     return total
+
+
+class LockLost(Exception):
+    """The single-instance lock was lost (database connection dropped): stop and re-acquire."""
+
+
+def _record_failure(runner: MailboxRunner, error: BaseException) -> None:
+    try:
+        with runner.factory.begin() as session:
+            heartbeat(session, runner.settings.name, ok=False, error=f"{type(error).__name__}: {error}")
+    except Exception:  # noqa: BLE001 - the database may be the thing that failed
+        log.debug("could not record the failed pass", exc_info=True)
 
 
 def engine_label(engine: Engine) -> str:

@@ -83,6 +83,7 @@ class Message(Base):
     sender: Mapped[str | None] = mapped_column(Text, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    ack_status: Mapped[str | None] = mapped_column(String(200), nullable=True)  # sent | skipped:<why> | error:<kind>
 
 
 class RegistryAccount(Base):
@@ -168,3 +169,15 @@ class ExportRun(Base):
     destination: Mapped[str] = mapped_column(String(1000))
     count: Mapped[int] = mapped_column(Integer)
     last_reading_id: Mapped[int] = mapped_column(Integer)
+
+
+class MailboxState(Base):
+    """Heartbeat of the worker polling a mailbox: when it last finished a pass, and who it is."""
+
+    __tablename__ = "mailbox_state"
+
+    mailbox: Mapped[str] = mapped_column(String(200), primary_key=True)
+    worker: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

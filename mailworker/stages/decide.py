@@ -103,6 +103,8 @@ class ReadingStage:
             context.add_reason("reading_in_attachment_only")
         elif question_evidence(text) or not extraction.mentions_reading:
             context.add_reason("not_a_reading")
+            if "no_account_match" in context.reasons:  # no submission: whose account it is does not matter
+                context.reasons.remove("no_account_match")
         else:
             context.add_reason("no_reading")
 
