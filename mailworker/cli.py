@@ -235,11 +235,7 @@ def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
     if missing:
         print(f"mailworker: no such file: {missing[0]}", file=sys.stderr)
         return EXIT_FAILED
-    try:
-        run_classify(files, Path(args.registry), Path(args.aliases) if args.aliases else None, settings.decision)
-    except RegistryError as error:
-        print(f"mailworker: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    run_classify(files, Path(args.registry), Path(args.aliases) if args.aliases else None, settings.decision)
     return EXIT_OK
 
 
@@ -308,21 +304,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             settings.mailbox(args.mailbox).password()  # fail on a missing secret before connecting
         return int(args.func(open_app(settings), args))
-    except ConfigError as error:
-        print(f"mailworker: configuration error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except LockBusy as error:
-        print(f"mailworker: {error}", file=sys.stderr)
-        return EXIT_LOCKED
-    except PermanentImapError as error:
-        print(f"mailworker: IMAP error (not retried): {error}", file=sys.stderr)
-        return EXIT_FAILED
-    except ImapError as error:
-        print(f"mailworker: IMAP unreachable: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    except RegistryError as error:
-        print(f"mailworker: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    except LocalSourceError as error:
-        print(f"mailworker: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    except KNOWN_ERRORS as error:
+        prefix, status = next((p, s) for kind, p, s in ERRORS if isinstance(error, kind))
+        print(f"mailworker: {prefix}{error}", file=sys.stderr)
+        return status
+
+
+# Expected failures: what to say before the message, and the exit status (first match wins).
+ERRORS: tuple[tuple[type[Exception], str, int], ...] = (
+    (ConfigError, "configuration error: ", EXIT_USAGE),
+    (LockBusy, "", EXIT_LOCKED),
+    (PermanentImapError, "IMAP error (not retried): ", EXIT_FAILED),
+    (ImapError, "IMAP unreachable: ", EXIT_FAILED),
+    (RegistryError, "", EXIT_FAILED),
+    (LocalSourceError, "", EXIT_FAILED),
+)
+KNOWN_ERRORS = tuple(kind for kind, _, _ in ERRORS)
