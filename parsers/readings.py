@@ -223,13 +223,14 @@ def _mark(mask: bytearray, start: int, end: int) -> None:
         mask[start:end] = b"\x01" * (end - start)
 
 
-def _claimed_mask(text: str, lines: _Lines, exclude: Sequence[Span]) -> bytearray:
+def _claimed_mask(text: str, lines: _Lines, exclude: Sequence[Span], scan_claims: bool) -> bytearray:
     """One byte per character: 1 where the character belongs to something that is not a reading."""
     mask = bytearray(len(text))
     for span in exclude:
         _mark(mask, int(span[0]), int(span[1]))
-    for candidate in (*find_phones(text), *find_labelled_accounts(text)):
-        _mark(mask, *candidate.span)
+    if scan_claims:
+        for candidate in (*find_phones(text), *find_labelled_accounts(text)):
+            _mark(mask, *candidate.span)
     lowered = text.lower()
     if len(lowered) == len(text):
         runs = [(lowered, pattern) for pattern in _LOWER_CLAIMS]
@@ -509,13 +510,17 @@ def _bounded(text: str) -> str:
     return text
 
 
-def find_readings(text: str, exclude: Sequence[Span] = ()) -> ReadingsFound:
-    """Meter readings in ``text``; numbers overlapping ``exclude`` (claimed by other parsers) are skipped."""
+def find_readings(text: str, exclude: Sequence[Span] = (), *, scan_claims: bool = True) -> ReadingsFound:
+    """Meter readings in ``text``; numbers overlapping ``exclude`` (claimed by other parsers) are skipped.
+
+    With ``scan_claims`` (the default) phones and labelled account numbers are found here too; a
+    caller whose ``exclude`` already holds every phone and account span passes False to save the work.
+    """
     if not isinstance(text, str) or not text:
         return ReadingsFound(None, [], False, False)
     text = _bounded(text)
     lines = _Lines(text)
-    mask = _claimed_mask(text, lines, exclude)
+    mask = _claimed_mask(text, lines, exclude, scan_claims)
     hits = _sms_hits(text, mask) + _slashed_hits(text, mask)
     hits = sorted(hits + _token_hits(text, mask, lines), key=lambda hit: hit.span)
     _assign_roles(text, lines, hits)

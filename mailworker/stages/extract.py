@@ -90,7 +90,8 @@ def parse_text(name: str, text: str, reference: datetime) -> TextResult:
     addresses = find_addresses(text)
     exclude: list[Span] = [c.span for c in dates] + [c.span for c in phones] + [c.span for c in accounts]
     exclude += number_spans(addresses)
-    return TextResult(name, text, find_readings(text, exclude), dates, phones, accounts, addresses)
+    readings = find_readings(text, exclude, scan_claims=False)  # phones and accounts are in ``exclude``
+    return TextResult(name, text, readings, dates, phones, accounts, addresses)
 
 
 def _tag(candidates: list[Candidate[Any]], source: str) -> list[Found]:
@@ -159,7 +160,11 @@ def extract(context: Context) -> Extraction:
     extraction = Extraction(texts=split_texts(context))
     decoded = context.decoded
     reference = (decoded.sent_at if decoded and decoded.sent_at else None) or datetime.now(UTC)
-    results = {name: parse_text(name, text, reference) for name, text in extraction.texts.items()}
+    texts = extraction.texts
+    results = {name: parse_text(name, text, reference) for name, text in texts.items() if name != "quoted"}
+    found = any(r.readings.current is not None or r.readings.conflicting for r in results.values())
+    if "quoted" in texts and not found:  # quoted history only matters when nothing newer has a reading
+        results["quoted"] = parse_text("quoted", texts["quoted"], reference)
     _choose_reading(results, extraction)
     extraction.mentions_reading = any(r.readings.mentions_reading for r in results.values())
     extraction.reading_candidates = [c for n, r in results.items() for c in _tag(r.readings.candidates, n)]
