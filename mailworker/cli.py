@@ -35,6 +35,7 @@ from mailworker.posting import write_results
 from mailworker.processing import log_outcome, process_one
 from mailworker.registry import RegistryError, load_aliases_csv, load_registry_csv
 from mailworker.registry_store import DbRegistry, import_registry
+from mailworker.review.cli import register as register_review_commands
 from mailworker.runner import (
     LockLost,
     MailboxRunner,
@@ -279,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="file to write (default: stdout)")
     export.add_argument("--new", action="store_true", help="only readings not exported before")
     export.set_defaults(func=cmd_export)
+    register_review_commands(sub, open_app)
     health = sub.add_parser("health", help="exit 0 when the database answers and polls are recent")
     health.add_argument("--max-age", type=float, help="seconds since the last pass (default runner.health_max_age)")
     health.set_defaults(func=cmd_health)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from mailworker.db.review_models import ROLES, User
+from mailworker.db.review_models import ROLES, User, WebSession
 
 DEFAULT_HASH_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 8
@@ -61,12 +61,13 @@ def add_user(session: Session, name: str, password: str, role: str = "reviewer",
 
 
 def set_password(session: Session, name: str, password: str, *, method: str = DEFAULT_HASH_METHOD) -> User:
-    """Replace a user's password (the caller commits)."""
+    """Replace a user's password and end their sessions (the caller commits)."""
     check_password(password)
     user = find_user(session, name)
     if user is None:
         raise UserError(f"no user called {name!r}")
     user.password_hash = generate_password_hash(password, method=method)
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     return user
 
 

@@ -181,3 +181,6 @@ class MailboxState(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+from mailworker.db import review_models as review_models  # noqa: E402,F401 - the console's tables join Base.metadata

@@ -50,13 +50,40 @@ def item_state(item: ReviewItem) -> dict[str, Any]:
             "decided_by": item.decided_by, "note": item.note}
 
 
+HIDDEN_CHANGE_KEYS = frozenset({"claimed_at", "reading_id", "new_reading"})
+
+
+def _text(value: Any) -> str:
+    if value is None or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_text(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
+
+
+def describe_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """(field, before, after) for every audited field that changed; a post compares with the worker's proposal."""
+    old = dict(before or {})
+    proposal = old.pop("proposal", None)
+    if isinstance(proposal, dict):
+        old.update({k: proposal.get(k) for k in ("account_id", "readings", "fixation_date")})
+    new = dict(after or {})
+    keys = [k for k in dict.fromkeys([*old, *new]) if k not in HIDDEN_CHANGE_KEYS]
+    rows = [(key.replace("_", " "), _text(old.get(key)), _text(new.get(key))) for key in keys]
+    return [row for row in rows if row[1] != row[2]]
+
+
 def item_history(session: Session, item_id: int) -> list[ReviewEvent]:
     """Every event of one item, oldest first."""
     return list(session.scalars(select(ReviewEvent).where(ReviewEvent.item_id == item_id)
                                 .order_by(ReviewEvent.at, ReviewEvent.id)))
 
 
-def _paged(session: Session, query: Select[Any], page: int, per_page: int) -> tuple[list[Any], int, int]:
+def _paged(session: Session, query: Select, page: int, per_page: int) -> tuple[list[Any], int, int]:
     total = int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)

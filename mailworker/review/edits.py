@@ -29,9 +29,9 @@ REGISTER_ORDER = ("total", "day", "night", "peak", "half_peak")
 REGISTER_LABELS = {"total": "Total", "day": "Day", "night": "Night", "peak": "Peak", "half_peak": "Half-peak"}
 MAX_READING_DIGITS = 9
 EARLIEST_DATE = date(2000, 1, 1)
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"[0-9]+")
 _SPACES = re.compile(r"[\s\u00a0\u202f'’_]")
-_DOTTED_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+_DOTTED_DATE = re.compile(r"([0-9]{1,2})[./]([0-9]{1,2})[./]([0-9]{4})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +135,11 @@ def _check_readings(raw: Mapping[str, str], record: RegistryRecord | None,
 def _check_date(raw: str, today: date, errors: dict[str, str]) -> date | None:
     fixation = parse_day(raw)
     if fixation is None:
-        errors["fixation_date"] = "Enter the date the meter was read (for example 2024-03-01)."
+        errors["fixation_date"] = "Enter the date the meter was read as day.month.year (for example 01.03.2024)."
     elif fixation > today:
-        errors["fixation_date"] = f"The date {fixation.isoformat()} is in the future."
+        errors["fixation_date"] = f"The date {fixation:%d.%m.%Y} is in the future."
     elif fixation < EARLIEST_DATE:
-        errors["fixation_date"] = f"The date {fixation.isoformat()} is too old."
+        errors["fixation_date"] = f"The date {fixation:%d.%m.%Y} is too old."
     else:
         return fixation
     return None
