@@ -22,23 +22,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailworker import ledger
 from mailworker.classify import run_classify
-from mailworker.config import ConfigError, Settings, load_settings
+from mailworker.config import ConfigError, MailboxSettings, Settings, load_settings
 from mailworker.db.models import QUARANTINED
 from mailworker.db.session import make_engine, session_factory, upgrade
 from mailworker.export import export_readings
-from mailworker.locks import LockBusy, acquire_mailbox_lock
+from mailworker.ledger import FetchedMessage
+from mailworker.locks import LockBusy, MailboxLock, acquire_mailbox_lock
 from mailworker.logs import setup_logging
 from mailworker.metrics import poll_ages, serve_metrics
 from mailworker.notify import Acknowledger
 from mailworker.pipeline import Stage
 from mailworker.posting import write_results
 from mailworker.processing import log_outcome, process_one
+from mailworker.progress import Progress
 from mailworker.registry import RegistryError, load_aliases_csv, load_registry_csv
 from mailworker.registry_store import DbRegistry, import_registry
 from mailworker.review.cli import register as register_review_commands
 from mailworker.runner import (
     LockLost,
     MailboxRunner,
+    PassReport,
     StopFlag,
     engine_label,
     process_ids,
@@ -46,7 +49,7 @@ from mailworker.runner import (
     run_mailbox,
 )
 from mailworker.sources.imap import ImapError, PermanentImapError
-from mailworker.sources.local import LocalSourceError, iter_local
+from mailworker.sources.local import LocalSourceError, count_local, iter_local
 from mailworker.stages import build_stages
 
 log = logging.getLogger("mailworker")
@@ -87,23 +90,17 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
     runner_settings = app.settings.runner
     if runner_settings.metrics_port:
         serve_metrics(runner_settings.metrics_port, runner_settings.metrics_host)
-    lock = acquire_mailbox_lock(app.engine, runner_settings.lock_dir, mailbox.name, wait=args.wait_lock)
+    try:
+        lock = acquire_mailbox_lock(app.engine, runner_settings.lock_dir, mailbox.name, wait=args.wait_lock,
+                                    should_stop=stop)
+    except LockBusy:
+        if stop():
+            log.info("stopped while waiting for mailbox %s", mailbox.name)
+            return EXIT_OK
+        raise
     log.info("worker started: mailbox %s on %s (%s)", mailbox.name, engine_label(app.engine),
              "one pass" if args.once else "daemon")
-    while True:
-        try:
-            runner = MailboxRunner(mailbox, password, app.factory, app.stages(), stop, write_results, lock,
-                                   make_acknowledger(app.settings, mailbox.username))
-            report = run_mailbox(runner, runner_settings.retry, once=args.once)
-            break
-        except LockLost as error:
-            log.warning("%s: waiting to take it again", error)
-            lock.release()
-            lock = acquire_mailbox_lock(app.engine, runner_settings.lock_dir, mailbox.name, wait=True)
-        finally:
-            if stop():
-                lock.release()
-    lock.release()
+    report = _run_holding(app, args, mailbox, password, stop, lock)
     log.info("pass done: fetched=%s duplicates=%s processed=%s review=%s quarantined=%s", report.fetched,
              report.duplicates, report.count("processed"), report.count("review"), report.count(QUARANTINED))
     return EXIT_OK
@@ -117,38 +114,66 @@ def make_acknowledger(settings: Settings, own_address: str = "") -> Acknowledger
     return Acknowledger(settings.notify, password, own_addresses=[a for a in (own_address,) if a])
 
 
+def _run_holding(app: App, args: argparse.Namespace, mailbox: MailboxSettings, password: str, stop: StopFlag,
+                 lock: MailboxLock) -> PassReport:
+    """Run the mailbox while holding ``lock``; a lost lock is waited for again (fail-over)."""
+    runner_settings = app.settings.runner
+    report = PassReport()
+    try:
+        while not stop():
+            try:
+                runner = MailboxRunner(mailbox, password, app.factory, app.stages(), stop, write_results, lock,
+                                       make_acknowledger(app.settings, mailbox.username))
+                report = run_mailbox(runner, runner_settings.retry, once=args.once)
+                break
+            except LockLost as error:
+                log.warning("%s: waiting to take it again", error)
+                lock.release()
+                lock = acquire_mailbox_lock(app.engine, runner_settings.lock_dir, mailbox.name, wait=True,
+                                            should_stop=stop)
+    except LockBusy:
+        log.info("stopped while waiting for mailbox %s", mailbox.name)
+    finally:
+        lock.release()
+    return report
+
+
 def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     """Messages from .eml files, folders, Maildirs and mbox files through the same ledger and pipeline."""
     stop = StopFlag()
     stop.install()
     max_bytes = app.settings.mailboxes[0].max_message_bytes
     stages = app.stages()
-    added = skipped = 0
+    acknowledger = make_acknowledger(app.settings)
+    counts = [count_local(path) for path in args.paths]
+    progress = Progress(None if None in counts else sum(c or 0 for c in counts))
+    added = known = 0
     for path in args.paths:
-        batch = []
+        batch: list[FetchedMessage] = []
         for fetched in iter_local(path, max_bytes):
             batch.append(fetched)
             if len(batch) >= 200:
-                added, skipped = _ingest_batch(app, batch, stages, stop, added, skipped)
+                added, known = _ingest_batch(app, batch, stages, stop, acknowledger, added, known, progress)
                 batch = []
             if stop():
                 break
-        added, skipped = _ingest_batch(app, batch, stages, stop, added, skipped)
-    log.info("ingest done: %s new, %s already known", added, skipped)
+        added, known = _ingest_batch(app, batch, stages, stop, acknowledger, added, known, progress)
+    progress.finish()
+    log.info("ingest done: %s new, %s already known", added, known)
     with app.factory() as session:
-        counts = ledger.counts_by_status(session)
-    print(json.dumps(counts, sort_keys=True))
+        totals = ledger.counts_by_status(session)
+    print(json.dumps(totals, sort_keys=True))
     return EXIT_OK
 
 
-def _ingest_batch(app: App, batch: list, stages: Sequence, stop: StopFlag, added: int, skipped: int
-                  ) -> tuple[int, int]:
+def _ingest_batch(app: App, batch: list[FetchedMessage], stages: tuple[Stage, ...], stop: StopFlag,
+                  acknowledger: Acknowledger | None, added: int, known: int, progress: Progress) -> tuple[int, int]:
     if not batch:
-        return added, skipped
+        return added, known
     new_ids, duplicates = record_batch(app.factory, batch)
-    process_ids(app.factory, list(new_ids), stages, stop, write_results, new_ids,
-                acknowledger=make_acknowledger(app.settings))
-    return added + len(new_ids) + duplicates, skipped + len(batch) - len(new_ids) - duplicates
+    process_ids(app.factory, list(new_ids), stages, stop, write_results, new_ids, acknowledger=acknowledger)
+    progress.advance(len(batch))
+    return added + len(new_ids) + duplicates, known + len(batch) - len(new_ids) - duplicates
 
 
 def cmd_stats(app: App, args: argparse.Namespace) -> int:

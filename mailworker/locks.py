@@ -10,6 +10,7 @@ import fcntl
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -119,14 +120,20 @@ class AdvisoryLock:
 
 
 def acquire_mailbox_lock(engine: Engine, lock_dir: str, name: str, *, wait: bool = False,
-                         poll_seconds: float = 1.0) -> MailboxLock:
-    """The right lock for the database behind ``engine``; with ``wait``, retry until it is free."""
+                         poll_seconds: float = 1.0, should_stop: Callable[[], bool] = lambda: False) -> MailboxLock:
+    """The right lock for the database behind ``engine``; with ``wait``, retry until it is free.
+
+    Raises LockBusy when the lock is taken and ``wait`` is False, or when ``should_stop`` turns
+    true while waiting (SIGTERM to a standby worker).
+    """
     while True:
         try:
             if engine.dialect.name == "postgresql":
                 return AdvisoryLock.acquire(engine, name)
             return FileLock.acquire(lock_dir, name)
         except LockBusy:
-            if not wait:
+            if not wait or should_stop():
                 raise
-            time.sleep(poll_seconds)
+            deadline = time.monotonic() + poll_seconds
+            while time.monotonic() < deadline and not should_stop():
+                time.sleep(0.1)

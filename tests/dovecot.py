@@ -140,10 +140,7 @@ def _new_owned_root() -> Path:
 
 def _traversable_by_others(path: Path) -> bool:
     """True when every existing ancestor of `path` lets any user search it (o+x)."""
-    for directory in [path, *path.parents]:
-        if directory.exists() and not directory.stat().st_mode & 0o001:
-            return False
-    return True
+    return all(not d.exists() or bool(d.stat().st_mode & 0o001) for d in [path, *path.parents])
 
 
 def _mail_owner() -> tuple[int, int]:

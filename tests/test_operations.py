@@ -178,8 +178,8 @@ def test_failover_second_worker_takes_over(dovecot: Any, pg_url: str, tmp_path: 
     try:
         dovecot.append_many(mail(i) for i in range(50))
         wait_for(lambda: count(factory, "review") == 50, 60)
-        with factory() as session:
-            active = session.scalar(text("SELECT worker FROM mailbox_state WHERE mailbox = 'main'"))
+        wait_for(lambda: active_worker(factory) is not None, 30)
+        active = active_worker(factory)
         victim = next(w for w in workers if active and active.endswith(f":{w.pid}"))
         survivor = next(w for w in workers if w is not victim)
         victim.send_signal(signal.SIGKILL)
@@ -193,9 +193,42 @@ def test_failover_second_worker_takes_over(dovecot: Any, pg_url: str, tmp_path: 
                 worker.wait(30)
     assert survivor.returncode == 0
     assert count(factory) == 80
-    with factory() as session:
-        now_active = session.scalar(text("SELECT worker FROM mailbox_state WHERE mailbox = 'main'"))
+    now_active = active_worker(factory)
     assert now_active and now_active.endswith(f":{survivor.pid}")
+
+
+def active_worker(factory: sessionmaker[Session]) -> str | None:
+    """host:pid of the worker that last finished a pass over mailbox `main`."""
+    with factory() as session:
+        return session.scalar(text("SELECT worker FROM mailbox_state WHERE mailbox = 'main'"))
+
+
+def test_standby_worker_stops_on_sigterm(dovecot: Any, pg_url: str, tmp_path: Path) -> None:
+    """A worker waiting for a held mailbox lock exits 0 promptly on SIGTERM."""
+    config = tmp_path / "settings.yaml"
+    config.write_text(
+        f"database: {{url: '{pg_url}'}}\n"
+        f"mailboxes:\n  - {{name: main, host: {dovecot.host}, port: {dovecot.port}, security: plain,"
+        f" username: {dovecot.user}}}\n")
+    env = {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password}
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    factory = session_factory(engine)
+    active = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "run"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: active_worker(factory) is not None, 30)
+        standby = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "run", "--wait-lock"], env=env,
+                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert standby.poll() is None
+        standby.send_signal(signal.SIGTERM)
+        _, err = standby.communicate(timeout=10)
+        assert standby.returncode == 0, err
+        assert "stopped while waiting" in err
+    finally:
+        active.send_signal(signal.SIGTERM)
+        active.wait(30)
 
 
 pytestmark = pytest.mark.skipif(not DEV_CORPUS.is_dir(), reason="shared corpus not present")

@@ -105,3 +105,18 @@ def iter_local(path: str | Path, max_bytes: int) -> Iterator[FetchedMessage]:
         yield from _iter_mbox(resolved, max_bytes)
     else:
         yield _fetched(str(resolved.parent), resolved.name, resolved.read_bytes(), max_bytes)
+
+
+def count_local(path: str | Path) -> int | None:
+    """How many messages ``iter_local(path)`` will yield (None when that cannot be told cheaply)."""
+    resolved = Path(path).expanduser().resolve()
+    try:
+        if resolved.is_dir():
+            if _is_maildir(resolved):
+                return len(mailbox.Maildir(str(resolved), factory=None, create=False))
+            return sum(1 for p in resolved.rglob("*") if p.is_file() and not p.name.startswith("."))
+        if _is_mbox(resolved):
+            return None
+        return 1 if resolved.is_file() else None
+    except OSError:
+        return None
