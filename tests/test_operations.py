@@ -232,3 +232,46 @@ def test_standby_worker_stops_on_sigterm(dovecot: Any, pg_url: str, tmp_path: Pa
 
 
 pytestmark = pytest.mark.skipif(not DEV_CORPUS.is_dir(), reason="shared corpus not present")
+
+
+def test_read_only_database_stops_fetching_and_loses_nothing(dovecot: Any, pg_url: str, pg_admin: Any,
+                                                             tmp_path: Path) -> None:
+    """While the database refuses writes the worker stores and flags nothing, says why, then catches up."""
+    config = tmp_path / "settings.yaml"
+    config.write_text(
+        f"database: {{url: '{pg_url}'}}\nrunner: {{retry: {{initial_wait: 0.2, max_wait: 1.0}}}}\n"
+        f"mailboxes:\n  - {{name: main, host: {dovecot.host}, port: {dovecot.port}, security: plain,"
+        f" username: {dovecot.user}, idle_renew_seconds: 5}}\n")
+    env = {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password}
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    factory = session_factory(engine)
+    database = pg_url.rsplit("/", 1)[1]
+    log_path = tmp_path / "worker.log"
+    daemon = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "run"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=log_path.open("w"))
+
+    def set_read_only(value: str) -> None:
+        with pg_admin.connect() as connection:
+            connection.exec_driver_sql(f'ALTER DATABASE "{database}" SET default_transaction_read_only = {value}')
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": database})
+        engine.dispose()
+
+    try:
+        wait_for(lambda: active_worker(factory) is not None, 30)
+        set_read_only("on")
+        dovecot.append_many(mail(i) for i in range(20))
+        wait_for(lambda: "transient database error" in log_path.read_text(), 30)
+        assert count(factory) == 0
+        assert not any(b"$MailworkerProcessed" in f for f in dovecot.flags().values())
+        set_read_only("off")
+        wait_for(lambda: count(factory, "review") == 20, 60)
+    finally:
+        with pg_admin.connect() as connection:
+            connection.exec_driver_sql(f'ALTER DATABASE "{database}" SET default_transaction_read_only = off')
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(60)
+    assert daemon.returncode == 0
+    assert "read-only transaction" in log_path.read_text()
+    wait_for(lambda: all(b"$MailworkerProcessed" in f for f in dovecot.flags().values()), 10)

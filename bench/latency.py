@@ -1,0 +1,75 @@
+"""Arrival-to-stored latency: messages APPENDed one by one while `mailworker run` idles (IMAP IDLE).
+
+Usage: python bench/latency.py [--count 20] [--gap 0.5]
+
+Prints the median and maximum seconds from APPEND to the message's final
+ledger status (posted or in review), measured by polling the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
+
+from bench.mails import mails  # noqa: E402
+from mailworker.db.models import Message  # noqa: E402
+from mailworker.db.session import make_engine, session_factory, upgrade  # noqa: E402
+from tests.dovecot import DovecotServer  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--gap", type=float, default=0.5, help="seconds between two arrivals")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mwlat-") as tmp, DovecotServer() as server:
+        url = f"sqlite:///{Path(tmp) / 'lat.db'}"
+        config = Path(tmp) / "settings.yaml"
+        config.write_text(f"database: {{url: '{url}'}}\nrunner: {{lock_dir: '{tmp}'}}\nlogging: {{level: WARNING}}\n"
+                          f"mailboxes:\n  - {{name: lat, host: {server.host}, port: {server.port}, security: plain,"
+                          f" username: {server.user}}}\n")
+        env = {**os.environ, "MAILWORKER_IMAP_PASSWORD": server.password, "MAILWORKER_CONFIG": str(config)}
+        engine = make_engine(url)
+        upgrade(engine)
+        factory = session_factory(engine)
+        daemon = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "run"], env=env)
+        latencies: list[float] = []
+        try:
+            time.sleep(3.0)
+            for raw in mails(args.count, seed=7):
+                appended = time.monotonic()
+                server.append(raw)
+                latencies.append(wait_stored(factory, len(latencies) + 1) - appended)
+                time.sleep(args.gap)
+        finally:
+            daemon.terminate()
+            daemon.wait(30)
+    print(f"arrival-to-stored over {len(latencies)} messages (IDLE): median {statistics.median(latencies):.2f} s, "
+          f"max {max(latencies):.2f} s")
+
+
+def wait_stored(factory: object, expected: int, timeout: float = 30.0) -> float:
+    """Poll until ``expected`` messages have a final status; returns the monotonic time it happened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with factory() as session:  # type: ignore[operator]
+            done = len(list(session.scalars(select(Message.id).where(Message.status.in_(("processed", "review"))))))
+        if done >= expected:
+            return time.monotonic()
+        time.sleep(0.02)
+    raise SystemExit(f"message {expected} not stored within {timeout} s")
+
+
+if __name__ == "__main__":
+    main()
