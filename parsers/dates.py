@@ -203,7 +203,8 @@ _ADDRESS_BEFORE_RE = re.compile(_NOT_WORD_BEFORE + r"(?:д|дом|буд|кв|к
 _PREVIOUS_BEFORE_RE = re.compile(
     r"(?:предыдущ|попередн|прежн|предидущ)\w*|(?:прошл|минул|последн|останн)\w*[^\S\n]+(?:показ|раз)\w*"
 )
-_CURRENT_AFTER_PREVIOUS_RE = re.compile(r"текущ|поточн|нов|сейчас|зараз|сегодня|сьогодн|теперь|тепер")
+_CURRENT_AFTER_PREVIOUS_RE = re.compile(
+    r"текущ|поточн|нов|сейчас|зараз|сегодня|сьогодн|теперь|тепер|правильн|вірн|верн|исправл|виправл")
 _RANGE_FROM_BEFORE_RE = re.compile(_NOT_WORD_BEFORE + r"(?:с|со|з|із|від|from)[^\S\n]*$")
 _RANGE_TO_AFTER_RE = re.compile(r"^[^\S\n]*(?:по|до|to|[-–—])[^\S\n]*\d")
 _RANGE_TO_BEFORE_RE = re.compile(r"(?:с|з|від|from)[^\S\n]+\d[\d./]*[^\n]{0,24}?(?:по|до|to|[-–—])[^\S\n]*$")

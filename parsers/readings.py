@@ -122,6 +122,7 @@ _CLAIM_SOURCES = (
     (rf"(?<![\w-])(?P<w>[A-ZА-ЯЁІЇЄҐ][{_L}\-]{{2,}})\.?,?\s+(?P<n>[0-9]{{1,3}}(?:\s*[/-]\s*[0-9]{{1,3}})?)"
      r"(?![0-9]|[.,][0-9])(?=[ \t\r]*(?:$|[,;(/]|кв|kv|к\.|д\.|буд|корп|частн|приват|[А-ЯЁІЇЄҐ]))", re.MULTILINE),
     (r"(?:индекс|індекс)\s*:?\s*[0-9]{5}", _I),
+    (r"(?:https?://|www\.)[^\s<>\"']+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", _I),
     (r"(?<![0-9])(?:49|5[0-3])[0-9]{3}(?![0-9])(?=\s*,?\s*(?:г\.|м\.|с\.|смт|пгт|[А-ЯІЇЄ][а-яіїє']+\s*,))", 0),
 )
 _LOWER_CLAIMS = [re.compile(p) for p, f in _CLAIM_SOURCES if f & re.IGNORECASE]
@@ -171,6 +172,13 @@ _ACCEPTED = re.compile(r"(?<!\w)(?:принят\w*|прийнят\w*|прийн�
 _CORRECTION_CUE = re.compile(
     r"(?<!\w)(?:ошиб\w*|помил\w*|исправл\w*|виправл\w*|(?:не)?правильн\w*|вірн(?:і|ий|е|а|ими)|верн(?:ые|ый|ое|ая)"
     r"|уточн\w*|корректн\w*|коректн\w*|опечат\w*|описк\w*)(?!\w)", _I)
+# A value right after "правильные показания" / "вірні показники" is the current one whatever the line
+# said earlier ("в предыдущем письме ошиблась, правильные показания — 27310").
+_RIGHT_CUE = re.compile(r"(?<!\w)(?:правильн\w*|вірн(?:і|ий|е|а|ими)|верн(?:ые|ый|ое|ая)|исправленн\w*|виправлен\w*"
+                        r"|уточнен\w*|уточнён\w*|корректн\w*|коректн\w*)(?!\w)", _I)
+# "Показания те же, что и в прошлый раз - 3841": the number is today's (unchanged) reading.
+_SAME_CUE = re.compile(r"(?<!\w)(?:те\s+же|такие\s+же|те\s+самые|ті\s+ж[еі]?|ті\s+самі|такі\s+ж[еі]?|не\s+изменил\w*"
+                       r"|не\s+змінил\w*|без\s+изменени\w*|без\s+змін)(?!\w)", _I)
 _YEAR_LIKE = re.compile(r"(?:19[5-9][0-9]|20[0-3][0-9])")
 
 _SOURCE_CONFIDENCE = {"register": 0.9, "keyword": 0.9, "sms": 0.85, "bare": 0.5}
@@ -243,7 +251,21 @@ def _claimed_mask(text: str, lines: _Lines, exclude: Sequence[Span], scan_claims
                 if "w" in pattern.groupindex and _is_reading_word(match.group("w")):
                     continue
                 _mark(mask, *(match.span("n") if "n" in pattern.groupindex else match.span()))
+    _release_letter_registers(text, mask)
     return mask
+
+
+_LETTER_LINE = re.compile(r"^[ \t\u00a0]*(?:Д|Н|П|ПП)[ \t\u00a0]*[:=\-–—]?[ \t\u00a0]*(?P<n>[0-9]{3,7})[ \t\u00a0]*$",
+                          re.MULTILINE)
+
+
+def _release_letter_registers(text: str, mask: bytearray) -> None:
+    """Lines "Д 9610" / "Н 4650" (two or more of them) are registers, not "дом 9610": unclaim their numbers."""
+    matches = list(_LETTER_LINE.finditer(text))
+    if len(matches) >= 2:
+        for match in matches:
+            start, end = match.span("n")
+            mask[start:end] = bytes(end - start)
 
 
 def _digit_windows(text: str, lines: _Lines) -> list[Span]:
@@ -276,8 +298,17 @@ def _register_key(match: re.Match[str]) -> str | None:
     return key
 
 
+# A capital letter (or two) alone before a number at the start of its line: "Д 9610", "ПП - 14003".
+_LETTER_REGISTER = re.compile(r"[ \t\u00a0]*(?P<letters>Д|Н|П|ПП|Т|D|N)[ \t\u00a0]*[:=\-–—.]?[ \t\u00a0]*")
+_LETTER_KEYS = {"Д": "day", "D": "day", "Н": "night", "N": "night", "П": "peak", "ПП": "half_peak"}
+
+
 def _register_near(text: str, window_start: int, start: int, end: int) -> str | None:
     """Register named right before the number (on its line), or in parentheses right after it."""
+    line_start = text.rfind("\n", 0, start) + 1
+    letters = _LETTER_REGISTER.fullmatch(text, line_start, start)
+    if letters and letters.group("letters") in _LETTER_KEYS:
+        return _LETTER_KEYS[letters.group("letters")]
     before = _REGISTER_BEFORE.search(text, window_start, start)
     if before:
         key = _register_key(before)
@@ -416,8 +447,13 @@ def _assign_roles(text: str, lines: _Lines, hits: list[_Hit]) -> None:
         elif bisect_left(examples, line_start) < bisect_left(examples, hit.span[0]):
             hit.role = "example"
         else:
+            last_cue = -1
             for cue in _CUE.finditer(text, window_start, hit.span[0]):
                 hit.role = "previous" if cue.group("previous") else "current"
+                last_cue = cue.start()
+            right = [m.start() for m in _RIGHT_CUE.finditer(text, window_start, hit.span[0])]
+            if (right and right[-1] > last_cue) or _SAME_CUE.search(text, window_start, hit.span[0]):
+                hit.role = "current"
 
 
 def _apply_correction(text: str, hits: list[_Hit]) -> None:

@@ -10,6 +10,7 @@ only when neither has one, and then with less confidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from parsers.types import Candidate, Span
 PRIMARY = ("subject", "new")
 ORDER = ("subject", "new", "signature", "forwarded", "quoted")
 SKIPPED_DATE_LABELS = frozenset({"header", "previous", "range", "example"})
+NOT_THE_CUSTOMERS = frozenset({"service", "example"})  # call-centre numbers and template examples in our own mail
 SOURCE_WEIGHT = {"subject": 1.0, "new": 1.0, "signature": 0.9, "forwarded": 0.9, "quoted": 0.7}
 
 
@@ -70,13 +72,41 @@ class Extraction:
     date_candidates: list[Found] = field(default_factory=list)
 
 
+_FORWARD_MARKER = re.compile(
+    r"^\s*[-=_*]{2,}.*[-=_*]{2,}\s*$|^\s*(?:begin forwarded message|начало .*сообщения)\s*:?\s*$", re.IGNORECASE)
+_HEADER_LINE = re.compile(r"^\s*\*?(?:от|від|відправник|from|дата|date|sent|отправлено|надіслано|тема|subject|кому"
+                          r"|to|копия|копія|cc|reply-to)\*?\s*:", re.IGNORECASE)
+
+
+def without_forward_header(text: str) -> str:
+    """The forwarded text without its marker line and the header block under it (От/Дата/Тема/Кому...).
+
+    Those lines describe the forwarded mail ("Дата: Mon, 2 Jan 2017 18:40:12 +0200"); their numbers
+    are neither readings nor addresses.  They are overwritten with spaces, so offsets stay the same.
+    """
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    if index < len(lines) and _FORWARD_MARKER.match(lines[index]):
+        lines[index] = " " * len(lines[index])
+        index += 1
+    while index < len(lines) and _HEADER_LINE.match(lines[index]):
+        lines[index] = " " * len(lines[index])
+        index += 1
+        while index < len(lines) and lines[index][:1] in (" ", "\t") and lines[index].strip():
+            lines[index] = " " * len(lines[index])  # a folded header continues on an indented line
+            index += 1
+    return "\n".join(lines)
+
+
 def split_texts(context: Context) -> dict[str, str]:
     """The named texts of the decoded message (empty ones left out)."""
     decoded = context.decoded
     if decoded is None:
         return {}
     parts = split_quotes(decoded.body_text)
-    forwarded = [parts.forwarded_text, *decoded.forwarded_texts]
+    forwarded = [without_forward_header(parts.forwarded_text), *decoded.forwarded_texts]
     texts = {"subject": decoded.subject, "new": parts.new_text, "signature": parts.signature,
              "forwarded": "\n\n".join(t for t in forwarded if t.strip()), "quoted": parts.quoted_text}
     return {name: text for name, text in texts.items() if text and text.strip()}
@@ -116,7 +146,25 @@ def _choose_reading(results: dict[str, TextResult], extraction: Extraction) -> N
             extraction.reading_source = name
             best = max((c.confidence for c in chosen.candidates if c.value == chosen.current), default=0.6)
             extraction.reading_confidence = round(best * SOURCE_WEIGHT[name], 3)
+            if group != PRIMARY and _newer_text_disagrees(results, extraction.readings):
+                extraction.conflicting = True
+                extraction.readings = None
         return
+
+
+def _newer_text_disagrees(results: dict[str, TextResult], reading: dict[str, int]) -> bool:
+    """Whether the sender's own text holds reading-like numbers that the older text's reading does not.
+
+    The fallback to forwarded or quoted text is for replies that add nothing but an address; a new
+    text with numbers of its own that the parser could not place must go to a person instead.
+    """
+    ignored = {"example", "confirmed"}
+    values = set(reading.values())
+    for name in PRIMARY:
+        for candidate in results[name].readings.candidates if name in results else ():
+            if candidate.label not in ignored and not set(candidate.value.values()) <= values:
+                return True
+    return False
 
 
 def _date_pool(results: dict[str, TextResult], extraction: Extraction) -> list[Found]:
@@ -150,9 +198,15 @@ def _fields_from(results: dict[str, TextResult], extraction: Extraction, attribu
     forwarded = _tag(getattr(results["forwarded"], attribute), "forwarded") if "forwarded" in results else []
     if forwarded:
         return forwarded
-    if "quoted" in results and extraction.reading_source in (None, "quoted"):
-        return _tag(getattr(results["quoted"], attribute), "quoted")
+    if "quoted" in results:  # e.g. a correction sent as a reply to one's own mail that held the address
+        quoted = _tag(getattr(results["quoted"], attribute), "quoted")
+        return [c for c in quoted if c.label not in NOT_THE_CUSTOMERS]
     return []
+
+
+def _identifies(results: dict[str, TextResult]) -> bool:
+    """Whether the parsed texts name an address or an account number."""
+    return any(r.addresses or r.accounts for r in results.values())
 
 
 def extract(context: Context) -> Extraction:
@@ -166,6 +220,8 @@ def extract(context: Context) -> Extraction:
     if "quoted" in texts and not found:  # quoted history only matters when nothing newer has a reading
         results["quoted"] = parse_text("quoted", texts["quoted"], reference)
     _choose_reading(results, extraction)
+    if "quoted" in texts and "quoted" not in results and not _identifies(results):
+        results["quoted"] = parse_text("quoted", texts["quoted"], reference)
     extraction.mentions_reading = any(r.readings.mentions_reading for r in results.values())
     extraction.reading_candidates = [c for n, r in results.items() for c in _tag(r.readings.candidates, n)]
     extraction.date_candidates = [c for n, r in results.items() for c in _tag(r.dates, n)]
