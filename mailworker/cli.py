@@ -21,12 +21,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailworker import ledger
+from mailworker.backfill import Backfill
 from mailworker.classify import run_classify
 from mailworker.config import ConfigError, MailboxSettings, Settings, load_settings
 from mailworker.db.models import QUARANTINED
 from mailworker.db.session import make_engine, session_factory, upgrade
 from mailworker.export import export_readings
-from mailworker.ledger import FetchedMessage
 from mailworker.locks import LockBusy, MailboxLock, acquire_mailbox_lock
 from mailworker.logs import setup_logging
 from mailworker.metrics import poll_ages, serve_metrics
@@ -34,7 +34,6 @@ from mailworker.notify import Acknowledger
 from mailworker.pipeline import Stage
 from mailworker.posting import write_results
 from mailworker.processing import log_outcome, process_one
-from mailworker.progress import Progress
 from mailworker.registry import RegistryError, load_aliases_csv, load_registry_csv
 from mailworker.registry_store import DbRegistry, import_registry
 from mailworker.review.cli import register as register_review_commands
@@ -44,12 +43,10 @@ from mailworker.runner import (
     PassReport,
     StopFlag,
     engine_label,
-    process_ids,
-    record_batch,
     run_mailbox,
 )
 from mailworker.sources.imap import ImapError, PermanentImapError
-from mailworker.sources.local import LocalSourceError, count_local, iter_local
+from mailworker.sources.local import LocalSourceError
 from mailworker.stages import build_stages
 
 log = logging.getLogger("mailworker")
@@ -142,38 +139,14 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     """Messages from .eml files, folders, Maildirs and mbox files through the same ledger and pipeline."""
     stop = StopFlag()
     stop.install()
-    max_bytes = app.settings.mailboxes[0].max_message_bytes
-    stages = app.stages()
-    acknowledger = make_acknowledger(app.settings)
-    counts = [count_local(path) for path in args.paths]
-    progress = Progress(None if None in counts else sum(c or 0 for c in counts))
-    added = known = 0
-    for path in args.paths:
-        batch: list[FetchedMessage] = []
-        for fetched in iter_local(path, max_bytes):
-            batch.append(fetched)
-            if len(batch) >= 200:
-                added, known = _ingest_batch(app, batch, stages, stop, acknowledger, added, known, progress)
-                batch = []
-            if stop():
-                break
-        added, known = _ingest_batch(app, batch, stages, stop, acknowledger, added, known, progress)
-    progress.finish()
-    log.info("ingest done: %s new, %s already known", added, known)
+    backfill = Backfill(app.factory, app.settings, app.stages(), stop, make_acknowledger(app.settings),
+                        workers=args.workers)
+    backfill.run(args.paths)
+    log.info("ingest done: %s new, %s already known", backfill.added, backfill.known)
     with app.factory() as session:
         totals = ledger.counts_by_status(session)
     print(json.dumps(totals, sort_keys=True))
     return EXIT_OK
-
-
-def _ingest_batch(app: App, batch: list[FetchedMessage], stages: tuple[Stage, ...], stop: StopFlag,
-                  acknowledger: Acknowledger | None, added: int, known: int, progress: Progress) -> tuple[int, int]:
-    if not batch:
-        return added, known
-    new_ids, duplicates = record_batch(app.factory, batch)
-    process_ids(app.factory, list(new_ids), stages, stop, write_results, new_ids, acknowledger=acknowledger)
-    progress.advance(len(batch))
-    return added + len(new_ids) + duplicates, known + len(batch) - len(new_ids) - duplicates
 
 
 def cmd_stats(app: App, args: argparse.Namespace) -> int:
@@ -279,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     ingest = sub.add_parser("ingest", help="ingest .eml files, folders, Maildirs or mbox files")
     ingest.add_argument("paths", nargs="+")
+    ingest.add_argument("--workers", type=int, default=1,
+                        help="processes for decode+extract (default 1: all in this process)")
     ingest.set_defaults(func=cmd_ingest)
     stats = sub.add_parser("stats", help="counts of messages by status")
     stats.add_argument("--json", action="store_true")

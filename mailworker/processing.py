@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -82,16 +82,28 @@ def _quarantine(factory: sessionmaker[Session], ledger_id: int, error: BaseExcep
     return Outcome(ledger_id, QUARANTINED, error=text)
 
 
+def _context_for(session: Session, row: Message, raw: bytes | None, prepared: Context | Exception | None
+                 ) -> Context:
+    """A fresh context, or the one prepared elsewhere (its remaining stages run here)."""
+    if isinstance(prepared, Exception):
+        raise prepared
+    raw_bytes = raw if raw is not None else ledger.raw_bytes(session, row)
+    if prepared is None:
+        return Context(raw=raw_bytes, internaldate=row.internaldate, headers_only=row.headers_only,
+                       ledger_id=row.id, session=session)
+    prepared.raw, prepared.session, prepared.ledger_id = raw_bytes, session, row.id
+    return prepared
+
+
 def _process_in(session: Session, ledger_id: int, raw: bytes | None, stages: Sequence[Stage],
-                writer: ResultWriter, statuses: Sequence[str]) -> Outcome | None:
+                writer: ResultWriter, statuses: Sequence[str], prepared: Context | Exception | None = None
+                ) -> Outcome | None:
     with session.begin():
         row = session.get(Message, ledger_id)
         if row is None or row.status not in statuses:
             return None
-        context = Context(raw=raw if raw is not None else ledger.raw_bytes(session, row),
-                          internaldate=row.internaldate, headers_only=row.headers_only, ledger_id=row.id,
-                          session=session)
-        run_stages(stages, context)
+        context = _context_for(session, row, raw, prepared)
+        run_stages([stage for stage in stages if stage.name not in context.stages_run], context)
         status = writer(session, row, context)
         row.status = status
         row.error = "; ".join(context.reasons)[:2000] or None
@@ -103,18 +115,21 @@ def _process_in(session: Session, ledger_id: int, raw: bytes | None, stages: Seq
 
 def process_many(factory: sessionmaker[Session], items: Iterable[tuple[int, bytes | None]], stages: Sequence[Stage],
                  writer: ResultWriter = write_decoded, *, statuses: Sequence[str] = (FETCHED,),
-                 should_stop: Callable[[], bool] = lambda: False) -> Iterator[Outcome]:
+                 should_stop: Callable[[], bool] = lambda: False,
+                 prepared: Mapping[int, Context | Exception] | None = None) -> Iterator[Outcome]:
     """Process ledger rows one transaction each (one session for all); raw bytes given or read back.
 
-    An exception in a stage or the writer rolls that message's transaction back and
-    records it quarantined with the traceback; the next message goes on.
+    ``prepared`` holds contexts whose database-free stages already ran elsewhere (or the
+    exception they raised).  An exception in a stage or the writer rolls that message's
+    transaction back and records it quarantined with the traceback; the next message goes on.
     """
     with factory() as session:
         for ledger_id, raw in items:
             if should_stop():
                 return
             try:
-                outcome = _process_in(session, ledger_id, raw, stages, writer, statuses)
+                outcome = _process_in(session, ledger_id, raw, stages, writer, statuses,
+                                      (prepared or {}).get(ledger_id))
             except DATABASE_TRANSIENT:
                 session.rollback()
                 raise  # the database, not the message, failed: the row stays `fetched` for the next pass

@@ -14,7 +14,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 
@@ -31,7 +31,7 @@ from mailworker.ledger import FetchedMessage
 from mailworker.locks import MailboxLock
 from mailworker.metrics import FETCH_SECONDS, FETCHED_TOTAL, MESSAGES, PROCESS_SECONDS, REASONS, RECONNECTS, heartbeat
 from mailworker.notify import Acknowledger, NotifyError
-from mailworker.pipeline import Stage
+from mailworker.pipeline import Context, Stage
 from mailworker.processing import DATABASE_TRANSIENT, Outcome, ResultWriter, log_outcome, process_many, write_decoded
 from mailworker.sources.imap import ImapSource, TransientImapError
 
@@ -99,12 +99,13 @@ def acknowledge(factory: sessionmaker[Session], acknowledger: Acknowledger, outc
 def process_ids(factory: sessionmaker[Session], ids: Iterable[int], stages: Sequence[Stage],
                 should_stop: Callable[[], bool], writer: ResultWriter = write_decoded,
                 raws: dict[int, bytes] | None = None, mailbox: str = "local",
-                acknowledger: Acknowledger | None = None) -> list[Outcome]:
+                acknowledger: Acknowledger | None = None,
+                prepared: Mapping[int, Context | Exception] | None = None) -> list[Outcome]:
     """Process each ledger row in its own transaction, stopping early when asked; count and log each."""
     outcomes = []
     items = ((ledger_id, (raws or {}).get(ledger_id)) for ledger_id in ids)
     started = time.perf_counter()
-    for outcome in process_many(factory, items, stages, writer, should_stop=should_stop):
+    for outcome in process_many(factory, items, stages, writer, should_stop=should_stop, prepared=prepared):
         PROCESS_SECONDS.labels(mailbox).observe(time.perf_counter() - started)
         MESSAGES.labels(mailbox, outcome.status).inc()
         for reason in outcome.reasons:

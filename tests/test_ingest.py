@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailworker import ledger
 from mailworker.cli import main
 from mailworker.db.models import Message
-from mailworker.db.session import make_engine, session_factory
+from mailworker.db.session import make_engine, session_factory, upgrade
+from mailworker.parallel import PreparationError
 from mailworker.pipeline import Context, Stage
-from mailworker.processing import process_one
+from mailworker.processing import process_many, process_one
 from tests.conftest import FIXTURES, MIME_CORPUS
 
 SAMPLES = FIXTURES / "emails"
@@ -126,3 +127,21 @@ def test_whole_peer_mime_corpus_ingests_without_crashing(tmp_path: Path, capsys:
     engine.dispose()
     print(f"mime corpus: {counts}")
     assert crashed == 0, "a peer message crashed the pipeline"
+
+
+def test_worker_process_failure_quarantines_that_message(tmp_path: Path) -> None:
+    """A stage failing inside a worker process quarantines that message with the worker's traceback."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    upgrade(engine)
+    factory = session_factory(engine)
+    raw = (SAMPLES / "0001-cp1251-qp.eml").read_bytes()
+    with factory.begin() as session:
+        row = ledger.record(session, ledger.FetchedMessage("local", "/x", 0, "1", raw, len(raw)))
+        assert row is not None
+        row_id = row.id
+    failure = PreparationError("Traceback (most recent call last):\n  ...\nValueError: bad part")
+    outcomes = list(process_many(factory, [(row_id, raw)], (), prepared={row_id: failure}))
+    assert [o.status for o in outcomes] == ["quarantined"]
+    with factory() as session:
+        stored = session.get(Message, row_id)
+        assert stored is not None and "ValueError: bad part" in (stored.error or "")

@@ -121,3 +121,24 @@ def test_export_csv_json_and_new(config: Path, tmp_path: Path, capsys: pytest.Ca
     capsys.readouterr()
     assert cli(config, "export", "--new", "--since", "2016-01-01") == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 2
+
+
+def test_parallel_ingest_gives_the_same_outcomes(config: Path, db: sessionmaker[Session], tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """`ingest --workers 2` (decode+extract in worker processes) ends every message exactly as the serial path."""
+    import_dev_registry(config)
+    assert cli(config, "ingest", "--workers", "2", str(DEV_CORPUS / "emails")) == 0
+    parallel = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    serial_config = tmp_path / "serial.yaml"
+    serial_config.write_text(f"database: {{url: 'sqlite:///{tmp_path / 'serial.db'}'}}\n")
+    import_dev_registry(serial_config)
+    assert cli(serial_config, "ingest", str(DEV_CORPUS / "emails")) == 0
+    serial = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert parallel == serial and parallel["processed"] + parallel["review"] == 80
+    assert outcomes(db) == outcomes(session_factory(make_engine(f"sqlite:///{tmp_path / 'serial.db'}")))
+
+
+def outcomes(factory: sessionmaker[Session]) -> dict[str, tuple[str, object]]:
+    """File name -> (status, reasons) of every ledger row."""
+    with factory() as session:
+        return {m.source_key: (m.status, (m.summary or {}).get("reasons")) for m in session.scalars(select(Message))}

@@ -1,0 +1,78 @@
+"""Decode and extract in worker processes while one writer keeps the ledger (for big backfills).
+
+The stages that need no database (decode, extract, classify, match, reading)
+run in a process pool over a snapshot of the registry; the prepared contexts
+come back to the single writer, which runs validate and decide against the
+current registry inside each message's own transaction.  A stage that raises
+in a worker is re-raised in the writer's transaction, so the message is
+quarantined with its traceback exactly as in the serial path.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+
+from mailworker.config import DecisionSettings
+from mailworker.matching import RegistryIndex
+from mailworker.pipeline import Context, Stage, run_stages
+from mailworker.registry import RegistryRecord, StreetAlias
+from mailworker.stages import build_stages
+from mailworker.stages.decide import MemoryRegistry
+
+TRANSACTIONAL = frozenset({"validate", "decide"})
+_WORKER_STAGES: tuple[Stage, ...] = ()
+
+
+class PreparationError(Exception):
+    """A pure stage failed in a worker process; carries the worker's traceback."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One message to prepare."""
+
+    ledger_id: int
+    raw: bytes
+
+
+def split_stages(stages: Sequence[Stage]) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
+    """The leading stages that need no database, and the rest."""
+    index = next((i for i, stage in enumerate(stages) if stage.name in TRANSACTIONAL), len(stages))
+    return tuple(stages[:index]), tuple(stages[index:])
+
+
+def _init_worker(records: list[RegistryRecord], aliases: list[StreetAlias], settings: DecisionSettings) -> None:
+    global _WORKER_STAGES
+    index = RegistryIndex.build(records, aliases, fuzzy_threshold=settings.fuzzy_threshold)
+    _WORKER_STAGES = split_stages(build_stages(MemoryRegistry(index), settings))[0]
+
+
+def _prepare(job: Job) -> tuple[int, Context | PreparationError]:
+    try:
+        context = run_stages(_WORKER_STAGES, Context(raw=job.raw, ledger_id=job.ledger_id))
+    except Exception as error:  # noqa: BLE001 - handed to the writer, which quarantines the message
+        return job.ledger_id, PreparationError("".join(traceback.format_exception(error)))
+    context.raw = b""  # the writer has the bytes; do not ship them back
+    return job.ledger_id, context
+
+
+class Preparer:
+    """A pool of processes running the pure stages."""
+
+    def __init__(self, workers: int, records: list[RegistryRecord], aliases: list[StreetAlias],
+                 settings: DecisionSettings) -> None:
+        self._executor: Executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker, initargs=(records, aliases, settings))
+
+    def prepare(self, jobs: Sequence[Job]) -> Iterator[tuple[int, Context | PreparationError]]:
+        """Prepared contexts in job order (submitted at once, computed in the background)."""
+        return self._executor.map(_prepare, jobs, chunksize=8)
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
