@@ -161,7 +161,7 @@ def _fill_headers(message: EmailMessage, decoded: DecodedMessage, internaldate: 
     decoded.in_reply_to = header_text(message.get("In-Reply-To")) or None
     decoded.references = header_text(message.get("References")) or None
     decoded.date_header = header_text(message.get("Date")) or None
-    received = [header_text(v) for v in (message.get_all("Received") or [])]
+    received = [" ".join(str(v).split()) for v in (message.get_all("Received") or [])]  # ASCII by RFC 5321
     decoded.sent_at, decoded.sent_at_source = message_datetime(decoded.date_header, received, internaldate)
     for key in _AUTO_HEADERS:
         value = message.get(key)
