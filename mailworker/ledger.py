@@ -52,7 +52,7 @@ def header_message_id(raw: bytes) -> str | None:
     match = _MESSAGE_ID.search(head)
     if not match:
         return None
-    value = re.sub(rb"\s+", b" ", match.group(1)).strip().decode("ascii", "replace")
+    value = re.sub(rb"[\s\x00]+", b" ", match.group(1)).strip().decode("ascii", "replace")
     return value[:998] or None
 
 
@@ -163,6 +163,30 @@ def _status_of(row: dict[str, Any]) -> dict[str, Any]:
         return {"status": QUARANTINED,
                 "error": f"oversized_message: {row['size']} bytes; headers kept, message left on the server"}
     return {"status": FETCHED, "error": None}
+
+
+def _safe(text: str, limit: int) -> str:
+    """``text`` as any database can store it: no NUL, at most ``limit`` characters."""
+    return text.replace("\x00", "\\0")[:limit]
+
+
+def record_refused(session: Session, message: FetchedMessage, error: str) -> list[Recorded]:
+    """A quarantined row (raw bytes kept, no Message-ID) for a message the database refused as it was."""
+    safe = FetchedMessage(mailbox=_safe(message.mailbox, 200), folder=_safe(message.folder, 1000),
+                          uidvalidity=message.uidvalidity, source_key=_safe(message.source_key, 1000),
+                          raw=message.raw, size=message.size, uid=message.uid, internaldate=message.internaldate,
+                          headers_only=message.headers_only)
+    if _known_keys(session, [safe]):
+        return []
+    sha = hashlib.sha256(message.raw).hexdigest()
+    _store_blobs(session, {sha: message.raw})
+    row_id = session.execute(insert(Message).returning(Message.id), [{
+        "mailbox": safe.mailbox, "folder": safe.folder, "uidvalidity": safe.uidvalidity, "uid": safe.uid,
+        "source_key": safe.source_key, "message_id": None, "sha256": sha, "size": safe.size,
+        "headers_only": safe.headers_only, "internaldate": safe.internaldate, "fetched_at": datetime.now(UTC),
+        "duplicate_of": None, "post_action_done": False, "attempts": 0, "status": QUARANTINED,
+        "error": _safe(f"refused_by_database: {error}", 2000)}]).scalar_one()
+    return [Recorded(row_id, QUARANTINED, message)]
 
 
 def record(session: Session, fetched: FetchedMessage, now: datetime | None = None) -> Message | None:

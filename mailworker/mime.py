@@ -72,14 +72,14 @@ def header_text(value: object) -> str:
         try:
             chunks = email.header.decode_header(str(value))
         except Exception:  # noqa: BLE001 - malformed encoded words: keep the raw text
-            return " ".join(str(value).split())
+            return " ".join(str(value).split()).replace("\x00", "")
     parts: list[str] = []
     for chunk, charset in chunks:
         if isinstance(chunk, bytes):
             parts.append(decode_bytes(chunk, charset)[0])
         else:
             parts.append(chunk)
-    return repair_mojibake(" ".join("".join(parts).split()))
+    return repair_mojibake(" ".join("".join(parts).split())).replace("\x00", "")
 
 
 def _part_text(part: EmailMessage, decoded: DecodedMessage) -> str:
@@ -88,7 +88,8 @@ def _part_text(part: EmailMessage, decoded: DecodedMessage) -> str:
         payload = str(part.get_payload() or "").encode("utf-8", "replace")
     text, codec = decode_bytes(payload[: MAX_TEXT_CHARS * 4], part.get_content_charset())
     decoded.charsets.append(codec)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # NUL never means anything in mail text, and PostgreSQL text columns refuse it.
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
 def _filename(part: EmailMessage) -> str | None:
@@ -161,7 +162,7 @@ def _fill_headers(message: EmailMessage, decoded: DecodedMessage, internaldate: 
     decoded.in_reply_to = header_text(message.get("In-Reply-To")) or None
     decoded.references = header_text(message.get("References")) or None
     decoded.date_header = header_text(message.get("Date")) or None
-    received = [" ".join(str(v).split()) for v in (message.get_all("Received") or [])]  # ASCII by RFC 5321
+    received = [" ".join(str(v).split()).replace("\x00", "") for v in (message.get_all("Received") or [])]
     decoded.sent_at, decoded.sent_at_source = message_datetime(decoded.date_header, received, internaldate)
     for key in _AUTO_HEADERS:
         value = message.get(key)

@@ -70,13 +70,13 @@ def write_decoded(session: Session, row: Message, context: Context) -> str:
 
 
 def _quarantine(factory: sessionmaker[Session], ledger_id: int, error: BaseException) -> Outcome:
-    text = f"{type(error).__name__}: {error}"[:2000]
+    text = f"{type(error).__name__}: {error}"[:2000].replace("\x00", "\\0")
     with factory.begin() as session:
         row = session.get(Message, ledger_id)
         if row is not None:
             row.status = QUARANTINED
             row.error = text
-            row.traceback = "".join(traceback.format_exception(error))[-20000:]
+            row.traceback = "".join(traceback.format_exception(error))[-20000:].replace("\x00", "\\0")
             row.attempts += 1
             row.processed_at = datetime.now(UTC)
     return Outcome(ledger_id, QUARANTINED, error=text)

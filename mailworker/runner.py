@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_never
 from tenacity.wait import wait_exponential_jitter
@@ -77,10 +78,29 @@ class StopFlag:
 
 def record_batch(factory: sessionmaker[Session], messages: Sequence[FetchedMessage]
                  ) -> tuple[dict[int, bytes], int]:
-    """Commit ledger rows for ``messages`` in one transaction; returns {new fetched id: raw} and duplicates."""
-    with factory.begin() as session:
-        rows = ledger.record_many(session, messages)
+    """Commit ledger rows for ``messages`` in one transaction; returns {new fetched id: raw} and duplicates.
+
+    When the database refuses the batch for a reason that is not transient (a value it cannot
+    store, a row another worker wrote meanwhile), the messages are recorded one by one so that
+    one odd message cannot block the mailbox; a message that still cannot be recorded as it is
+    gets a quarantined row with its raw bytes and the error.
+    """
+    try:
+        with factory.begin() as session:
+            rows = ledger.record_many(session, messages)
+    except (DataError, IntegrityError):
+        log.warning("batch of %s refused by the database; recording one message at a time", len(messages))
+        rows = [row for message in messages for row in _record_alone(factory, message)]
     return {r.id: r.message.raw for r in rows if r.status == FETCHED}, sum(1 for r in rows if r.status == DUPLICATE)
+
+
+def _record_alone(factory: sessionmaker[Session], message: FetchedMessage) -> list[ledger.Recorded]:
+    try:
+        with factory.begin() as session:
+            return ledger.record_many(session, [message])
+    except (DataError, IntegrityError) as error:
+        with factory.begin() as session:
+            return ledger.record_refused(session, message, f"{type(error).__name__}: {error.orig}")
 
 
 def acknowledge(factory: sessionmaker[Session], acknowledger: Acknowledger, outcome: Outcome) -> None:

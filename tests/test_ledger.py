@@ -86,3 +86,26 @@ def test_header_message_id_handles_folding_and_absence() -> None:
     """Message-ID is read even when folded, and is None when missing."""
     assert ledger.header_message_id(b"Message-ID:\r\n <x@y>\r\n\r\nbody") == "<x@y>"
     assert ledger.header_message_id(b"Subject: x\r\n\r\nMessage-ID: <not@header>") is None
+
+
+def test_batch_with_an_unstorable_message_records_the_rest(factory: sessionmaker[Session]) -> None:
+    """A message the database refuses (NUL in a key) is quarantined alone; the rest of its batch is recorded."""
+    from mailworker.runner import record_batch
+
+    batch = [fetched(1, raw=RAW + b"1"), fetched(2, raw=RAW + b"2"),
+             FetchedMessage("main", "INBOX", 7, "bad\x00key", b"Subject: x\r\n\r\nodd", 20, uid=3)]
+    raws, _ = record_batch(factory, batch)
+    with factory() as session:
+        counts = ledger.counts_by_status(session)
+    if session.get_bind().dialect.name == "postgresql":
+        assert counts["fetched"] == 2 and counts["quarantined"] == 1
+    else:  # SQLite stores NUL happily
+        assert counts["fetched"] == 3
+    assert len(raws) == 2 + (counts["fetched"] - 2)
+
+
+def test_nul_in_message_id_is_stored_on_every_database(factory: sessionmaker[Session]) -> None:
+    """A Message-ID carrying NUL bytes is cleaned so PostgreSQL accepts the row."""
+    with factory.begin() as session:
+        row = ledger.record(session, fetched(9, raw=b"Message-ID: <a\x00b@x>\r\n\r\nbody"))
+        assert row is not None and row.message_id == "<a b@x>"
