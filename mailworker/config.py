@@ -48,6 +48,7 @@ class MailboxSettings:
     port: int = 993
     security: str = "ssl"  # ssl | starttls | plain
     verify_tls: bool = True
+    ca_file: str | None = None
     username: str = ""
     password_env: str = "MAILWORKER_IMAP_PASSWORD"
     password_file: str | None = None

@@ -52,7 +52,7 @@ state_dir = {state_dir}
 instance_name = {instance}
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl_settings}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -80,7 +80,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 {login_chroot}}}
 protocol imap {{
@@ -184,6 +185,8 @@ class DovecotServer:
     root: Path = field(default_factory=_new_owned_root)  # config, log, state and (usually) mail
     host: str = "127.0.0.1"
     port: int = 0  # 0: a free port is chosen at the first start and kept for every restart
+    tls: bool = False  # also serve IMAPS on `tls_port` and STARTTLS on `port`, with a self-signed certificate
+    tls_port: int = 0
     user: str = "meter"
     password: str = "s3cret"
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
@@ -349,9 +352,27 @@ class DovecotServer:
             os.chown(directory, uid, gid)
         self.config_path.write_text(self._render_config(uid, gid))
 
+    @property
+    def certificate(self) -> Path:
+        """The self-signed certificate (PEM) served when ``tls`` is on; trust it to verify the server."""
+        return self.shared_dir / "cert.pem"
+
+    def _tls_settings(self) -> str:
+        if not self.tls:
+            return "ssl = no"
+        key = self.shared_dir / "key.pem"
+        if not self.certificate.exists():
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                            "-keyout", str(key), "-out", str(self.certificate)], check=True, capture_output=True)
+        if not self.tls_port:
+            self.tls_port = free_port(self.host)
+        return f"ssl = yes\nssl_cert = <{self.certificate}\nssl_key = <{key}"
+
     def _render_config(self, uid: int, gid: int) -> str:
         identity_settings, login_chroot = _identity_settings()
         return _CONFIG_TEMPLATE.format(
+            ssl_settings=self._tls_settings(), imaps_port=self.tls_port if self.tls else 0,
             base_dir=self.base_dir, state_dir=self.root / "state", instance=f"mwtest-{self._token}",
             identity_settings=identity_settings, login_chroot=login_chroot, log_path=self.log_path,
             maildir=self.maildir, passwd_path=self.shared_dir / "passwd", uid=uid, gid=gid,

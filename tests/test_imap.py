@@ -267,3 +267,40 @@ def test_missing_password_is_config_error_not_crash(tmp_path: Path) -> None:
     """A mailbox without a password environment value is a configuration error."""
     with pytest.raises(ConfigError):
         MailboxSettings(password_env="MW_DEFINITELY_UNSET").password()
+
+
+@pytest.fixture
+def tls_dovecot() -> Iterator[Any]:
+    """A private Dovecot serving IMAPS and STARTTLS with a self-signed certificate."""
+    from tests.dovecot import DovecotServer, dovecot_available
+
+    if not dovecot_available():
+        pytest.skip("dovecot-imapd is not installed")
+    with DovecotServer(tls=True) as server:
+        yield server
+
+
+def test_imaps_and_starttls_with_a_trusted_certificate(tls_dovecot: Any, factory: sessionmaker[Session]) -> None:
+    """IMAPS and STARTTLS both work when the server's certificate is trusted via ca_file."""
+    tls_dovecot.append(mail(1))
+    ssl_settings = mailbox_settings(tls_dovecot, security="ssl", port=tls_dovecot.tls_port,
+                                    ca_file=str(tls_dovecot.certificate))
+    report = run_mailbox(MailboxRunner(ssl_settings, tls_dovecot.password, factory, (DecodeStage(),),
+                                       lambda: False), FAST_RETRY, once=True)
+    assert report.fetched == 1
+    tls_dovecot.append(mail(2))
+    starttls = mailbox_settings(tls_dovecot, security="starttls", ca_file=str(tls_dovecot.certificate))
+    report = run_mailbox(MailboxRunner(starttls, tls_dovecot.password, factory, (DecodeStage(),),
+                                       lambda: False), FAST_RETRY, once=True)
+    assert report.fetched == 1
+
+
+def test_untrusted_certificate_is_a_permanent_error(tls_dovecot: Any) -> None:
+    """A certificate that does not verify stops at once with a clear message instead of retrying."""
+    source = ImapSource(mailbox_settings(tls_dovecot, security="ssl", port=tls_dovecot.tls_port),
+                        tls_dovecot.password)
+    with pytest.raises(PermanentImapError, match="certificate not trusted"):
+        source.connect()
+    plain_port_as_ssl = ImapSource(mailbox_settings(tls_dovecot, security="ssl"), tls_dovecot.password)
+    with pytest.raises(PermanentImapError, match="TLS handshake failed"):
+        plain_port_as_ssl.connect()

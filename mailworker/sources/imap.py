@@ -51,6 +51,11 @@ def classify_error(error: BaseException) -> ImapError:
     text = str(error)
     if isinstance(error, LoginError):
         return PermanentImapError(f"login failed: {text}")
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return PermanentImapError(f"TLS certificate not trusted: {error.verify_message or text} "
+                                  "(set mailboxes[].ca_file, or verify_tls: false for tests only)")
+    if isinstance(error, ssl.SSLError) and not isinstance(error, ssl.SSLEOFError | ssl.SSLZeroReturnError):
+        return PermanentImapError(f"TLS handshake failed (is `security` right for this port?): {text}")
     if isinstance(error, IMAPClientAbortError | imaplib.IMAP4.abort | OSError | EOFError | TimeoutError):
         return TransientImapError(f"connection lost: {type(error).__name__}: {text}")
     if isinstance(error, IMAPClientError | imaplib.IMAP4.error):
@@ -86,7 +91,7 @@ class ImapSource:
             raise classify_error(error) from error
 
     def _ssl_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.settings.ca_file)
         if not self.settings.verify_tls:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
