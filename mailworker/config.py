@@ -112,10 +112,16 @@ class DecisionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewSettings:
+    claim_minutes: int = 30
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     decision: DecisionSettings = field(default_factory=DecisionSettings)
     notify: SmtpSettings = field(default_factory=SmtpSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
     mailboxes: tuple[MailboxSettings, ...] = (MailboxSettings(),)
     runner: RunnerSettings = field(default_factory=RunnerSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
@@ -211,7 +217,7 @@ def _build_mailboxes(value: Any, key: str) -> tuple[MailboxSettings, ...]:
 def _check_ranges(obj: Any, prefix: str) -> None:
     positive = ("spike_factor", "stale_days", "batch_size", "max_message_bytes", "connect_timeout", "read_timeout",
                 "poll_interval",
-                "idle_renew_seconds", "once_attempts", "initial_wait", "max_wait", "health_max_age")
+                "idle_renew_seconds", "once_attempts", "initial_wait", "max_wait", "health_max_age", "claim_minutes")
     for name in positive:
         if hasattr(obj, name) and getattr(obj, name) <= 0:
             raise ConfigError(f"{prefix}.{name}: must be greater than 0")
@@ -246,5 +252,6 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     if url:
         database = DatabaseSettings(url=url, echo=database.echo,
                                     sqlite_busy_timeout_ms=database.sqlite_busy_timeout_ms)
-    return Settings(database=database, decision=settings.decision, notify=settings.notify, mailboxes=settings.mailboxes,
+    return Settings(database=database, decision=settings.decision, notify=settings.notify, review=settings.review,
+                    mailboxes=settings.mailboxes,
                     runner=settings.runner, logging=settings.logging, source_path=source)

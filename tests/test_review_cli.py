@@ -195,3 +195,17 @@ def test_is_loopback(host: str, loopback: bool) -> None:
 def test_parse_reading_args(values: list[str] | None, readings: dict[str, str]) -> None:
     """``--reading`` accepts REG=N pairs and a bare number for the total register."""
     assert parse_reading_args(values) == readings
+
+
+def test_claim_expiry_comes_from_settings(tmp_path: Path) -> None:
+    """Without --claim-minutes the review commands use review.claim_minutes from settings.yaml."""
+    from mailworker.review.cli import claim_minutes
+
+    config = tmp_path / "settings.yaml"
+    config.write_text("review: {claim_minutes: 7}\n")
+
+    class _App:
+        settings = load_settings(config)
+
+    assert claim_minutes(_App(), argparse.Namespace(claim_minutes=None)) == 7  # type: ignore[arg-type]
+    assert claim_minutes(_App(), argparse.Namespace(claim_minutes=3)) == 3  # type: ignore[arg-type]

@@ -27,7 +27,6 @@ from mailworker.db.models import Message, RawBlob
 from mailworker.db.review_models import ROLES, User
 from mailworker.review import actions
 from mailworker.review.common import (
-    DEFAULT_CLAIM_MINUTES,
     Actor,
     EditErrors,
     NeedsConfirmation,
@@ -48,6 +47,11 @@ class AppLike(Protocol):
 
     settings: Settings
     factory: sessionmaker[Session]
+
+
+def claim_minutes(app: AppLike, args: argparse.Namespace) -> int:
+    """``--claim-minutes`` when given, else settings.yaml ``review.claim_minutes``."""
+    return int(args.claim_minutes or app.settings.review.claim_minutes)
 
 
 def reviewer_name(args: argparse.Namespace) -> str:
@@ -71,7 +75,7 @@ def cmd_review_list(app: AppLike, args: argparse.Namespace) -> int:
     """Print the queue (oldest first), as a table or as JSON."""
     with app.factory() as session:
         page = list_queue(session, status=args.status, reason=args.reason, page=args.page, per_page=args.limit,
-                          claim_minutes=args.claim_minutes)
+                          claim_minutes=claim_minutes(app, args))
     if args.json:
         rows = [{"id": r.id, "status": r.shown_status, "reasons": r.reasons, "created_at": r.created_at.isoformat(),
                  "deadline": r.deadline.isoformat(), "sender": r.sender, "subject": r.subject,
@@ -157,7 +161,7 @@ def cmd_review_post(app: AppLike, args: argparse.Namespace) -> int:
             if checked.warnings and not args.yes:
                 raise NeedsConfirmation(checked.warnings)
             outcome = actions.post(session, args.id, actor, edit, settings, acknowledged=checked.warnings,
-                                   claim_minutes=args.claim_minutes)
+                                   claim_minutes=claim_minutes(app, args))
             reading = outcome.reading
             text = ", ".join(f"{k}={v}" for k, v in reading.registers.items())
             print(f"posted item {args.id}: account {reading.account_id} {text} on {reading.fixation_date} "
@@ -180,7 +184,7 @@ def _simple_action(app: AppLike, args: argparse.Namespace, action: Callable[...,
     try:
         actor = _actor(args)
         with app.factory.begin() as session:
-            action(session, args.id, actor, *extra, claim_minutes=args.claim_minutes)
+            action(session, args.id, actor, *extra, claim_minutes=claim_minutes(app, args))
     except ReviewError as error:
         return _fail(str(error))
     print(done.format(id=args.id, who=actor.name))
@@ -280,7 +284,7 @@ def cmd_serve(app: AppLike, args: argparse.Namespace) -> int:
 
     secure = {"yes": True, "no": False}.get(args.secure_cookies, not is_loopback(args.host))
     try:
-        config = WebConfig(secret_key=load_secret_key(), claim_minutes=args.claim_minutes, secure_cookies=secure)
+        config = WebConfig(secret_key=load_secret_key(), claim_minutes=claim_minutes(app, args), secure_cookies=secure)
     except SecretError as error:
         print(f"mailworker: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -309,8 +313,8 @@ def _positive(text: str) -> int:
 
 def _review_parser(parent: Any, name: str, helptext: str, func: Callable[..., int], *, acts: bool = True) -> Any:
     parser = parent.add_parser(name, help=helptext)
-    parser.add_argument("--claim-minutes", type=_positive, default=DEFAULT_CLAIM_MINUTES,
-                        help="claims older than this are expired (default: %(default)s)")
+    parser.add_argument("--claim-minutes", type=_positive, default=None,
+                        help="claims older than this are expired (default: review.claim_minutes in settings.yaml)")
     if acts:
         parser.add_argument("id", type=int, help="review item number")
         parser.add_argument("--as", dest="as_name", metavar="NAME", help="reviewer name (default: $USER)")
@@ -322,7 +326,8 @@ def _add_serve(subparsers: Any) -> None:
     serve = subparsers.add_parser("serve", help="run the review console (web)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--claim-minutes", type=_positive, default=DEFAULT_CLAIM_MINUTES)
+    serve.add_argument("--claim-minutes", type=_positive, default=None,
+                       help="claim expiry (default: review.claim_minutes in settings.yaml)")
     serve.add_argument("--secure-cookies", choices=("auto", "yes", "no"), default="auto",
                        help="auto: Secure cookies unless serving on loopback")
     serve.set_defaults(func=cmd_serve)
