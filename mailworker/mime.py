@@ -114,7 +114,7 @@ def _walk(message: EmailMessage, decoded: DecodedMessage) -> tuple[list[str], li
         part = stack.pop(0)
         content_type = part.get_content_type()
         if content_type == "message/rfc822":
-            decoded.forwarded_texts.append(_forwarded_text(part))
+            decoded.forwarded_texts.append(_forwarded_text(part, decoded))
             continue
         if part.is_multipart():
             children = part.get_payload()
@@ -131,13 +131,14 @@ def _walk(message: EmailMessage, decoded: DecodedMessage) -> tuple[list[str], li
     return plain, html
 
 
-def _forwarded_text(part: EmailMessage) -> str:
+def _forwarded_text(part: EmailMessage, decoded: DecodedMessage) -> str:
     inner_payload = part.get_payload()
     inner = inner_payload[0] if isinstance(inner_payload, list) and inner_payload else None
     if not isinstance(inner, EmailMessage):
         return ""
     nested = DecodedMessage()
     _fill_from_tree(inner, nested)
+    decoded.attachments.extend(nested.attachments)  # a photo inside a forwarded mail is still a photo
     subject = f"{nested.subject}\n" if nested.subject else ""
     return subject + nested.body_text
 

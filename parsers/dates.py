@@ -174,6 +174,8 @@ _ROMAN_RE = re.compile(
     r"(?:\.(?P<year>\d{4}|\d{2})(?!\d))?"
 )
 _DAY_OF_MONTH_RE = re.compile(r"(?<![.,])(?P<day>\d{1,2})" + _DAY_SUFFIX + r"[^\S\n]*" + _CHISLO, re.I)
+# "снял 1-го", "на 5-е": an ordinal day alone (checked for a cue word before it).
+_ORDINAL_DAY_RE = re.compile(r"(?<![.,\d])(?P<day>\d{1,2})-(?:го|ого|е|ое|ше|ге)(?![^\W\d_])", re.I)
 _DAY_MONTH_RE = re.compile(
     _NO_DIGIT_BEFORE + r"(?<!:)(?P<day>\d{1,2})(?P<sep>[./])(?P<month>\d{1,2})(?!\d|[.,/:]\d)"
 )
@@ -194,6 +196,9 @@ _AS_OF_BEFORE_RE = re.compile(
 )
 _FROM_BEFORE_RE = re.compile(_NOT_WORD_BEFORE + r"(?:от|від|of)[^\S\n]*\(?$")
 _KEYWORD_BEFORE_RE = re.compile(r"дат[аиуы]|сня|знят|зня|показ|станом|состоянию|date")
+# "Дата снятия: 1/12", "сняты 1/12", "Снял 1-го": the words that make a bare day (or day/month) a date.
+_TAKEN_BEFORE_RE = re.compile(r"(?:дат[аиуы]|сня\w*|знят\w*|зня\w*|снима\w*|зніма\w*|передаю|на)[^\S\n]*[:\-–—]?"
+                              r"[^\S\n]*$")
 _KEYWORD_AFTER_RE = re.compile(r"^[\s,.:;)\-–—]*(?:сня|знят|зня)")
 _AT_TIME_BEFORE_RE = re.compile(r"(?:^|\s)(?:в|о|об|at|около|близько)[^\S\n]*$")
 _UNIT_AFTER_RE = re.compile(
@@ -313,7 +318,7 @@ def _numeric_hit(text: str, start: int, reference: date) -> RawHit | None:
     if not match:
         return None
     before = text[max(0, start - 24) : start].lower()
-    cued = bool(_AS_OF_BEFORE_RE.search(before) or _FROM_BEFORE_RE.search(before))
+    cued = bool(_AS_OF_BEFORE_RE.search(before) or _FROM_BEFORE_RE.search(before) or _TAKEN_BEFORE_RE.search(before))
     if _UNIT_AFTER_RE.match(text, match.end()) or _ADDRESS_BEFORE_RE.search(before):
         return None
     if not cued and (match["sep"] == "/" or len(match["month"]) != 2):
@@ -331,7 +336,12 @@ def _worded_hit(text: str, start: int, reference: date) -> RawHit | None:
         day, month, year = int(match["day"]), _month_number(match["month"]), _year_of(match["year"])
         return _hit(match, *_resolve(day, month, year, reference))
     match = _DAY_OF_MONTH_RE.match(text, start)
-    return _hit(match, _latest_day_of_month(int(match["day"]), reference), "day_of_month") if match else None
+    if match:
+        return _hit(match, _latest_day_of_month(int(match["day"]), reference), "day_of_month")
+    match = _ORDINAL_DAY_RE.match(text, start)
+    if match and _TAKEN_BEFORE_RE.search(text[max(0, start - 24) : start].lower()):
+        return _hit(match, _latest_day_of_month(int(match["day"]), reference), "day_of_month")
+    return None
 
 
 def _year_hits(text: str, start: int, reference: date) -> Iterator[RawHit]:

@@ -18,6 +18,7 @@ _BLOCK_TAGS = frozenset({
     "center", "form", "fieldset", "nav", "aside", "main", "figure", "figcaption", "details", "summary",
 })  # fmt: skip
 _CELL_TAGS = frozenset({"td", "th"})
+_ROW_TAGS = frozenset({"tr", "table", "thead", "tbody", "tfoot"})
 _SKIPPED_TAGS = frozenset({"style", "script", "title", "template"})
 _CELL_SEPARATOR = " | "
 _INLINE_SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -47,6 +48,7 @@ class _TextCollector(HTMLParser):
         self.skip_depth = 0
         self.pre_depth = 0
         self.cells_in_row = 0
+        self.cell_depth = 0  # inside <td>/<th>: paragraphs and <br> (Word puts <p> in cells) do not break the row
 
     def _hard_break(self) -> None:
         """Ends the current line, even an empty one."""
@@ -65,7 +67,8 @@ class _TextCollector(HTMLParser):
         elif tag == "body":
             self.skip_depth = 0
         elif tag == "br":
-            self._hard_break()
+            if not self._in_cell_space():
+                self._hard_break()
         elif tag == "blockquote":
             self.quote_depth += 1
             self._soft_break()
@@ -73,14 +76,25 @@ class _TextCollector(HTMLParser):
             if self.cells_in_row and self.lines[-1].touched:
                 self.lines[-1].pieces.append(_CELL_SEPARATOR)
             self.cells_in_row += 1
+            self.cell_depth += 1
+        elif tag in _BLOCK_TAGS and tag not in _ROW_TAGS and self._in_cell_space():
+            return
         elif tag in _BLOCK_TAGS:
             self.pre_depth += tag == "pre"
             self.cells_in_row = 0 if tag == "tr" else self.cells_in_row
             self._soft_break()
 
+    def _in_cell_space(self) -> bool:
+        """Inside a table cell, put a space where a line break would go; True when that happened."""
+        if not self.cell_depth:
+            return False
+        self.lines[-1].pieces.append(" ")
+        return True
+
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
-            self._hard_break()
+            if not self._in_cell_space():
+                self._hard_break()
         elif tag in _BLOCK_TAGS:
             self._soft_break()
 
@@ -91,6 +105,10 @@ class _TextCollector(HTMLParser):
             self._soft_break()
             self.quote_depth = max(0, self.quote_depth - 1)
             self._soft_break()
+        elif tag in _CELL_TAGS:
+            self.cell_depth = max(0, self.cell_depth - 1)
+        elif tag in _BLOCK_TAGS and tag not in _ROW_TAGS and self._in_cell_space():
+            return
         elif tag in _BLOCK_TAGS:
             self.pre_depth = max(0, self.pre_depth - (tag == "pre"))
             self._soft_break()

@@ -74,3 +74,22 @@ def question_evidence(text: str) -> str | None:
     """The question or complaint wording in ``text`` (the sender asks something rather than submits), or None."""
     match = _QUESTION_WORDS.search(text or "")
     return match.group(0) if match else None
+
+
+_CONDITIONAL = re.compile(r"(?<!\w)(?:если|якщо|коли\s+б|допустим|припустимо|предположим|скажем)(?!\w)", _I)
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def hypothetical_evidence(text: str, span: tuple[int, int]) -> str | None:
+    """The conditional word when the number at ``span`` sits in an "if ... ?" question, else None.
+
+    "если на 1 декабря у меня показания 16050, сколько платить?" asks about a reading rather
+    than submitting one.
+    """
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, span[0])), default=0)
+    end_match = _SENTENCE_END.search(text, span[1])
+    end = end_match.start() if end_match else len(text)
+    if end_match is None or text[end] != "?":
+        return None
+    conditional = _CONDITIONAL.search(text, start, end)
+    return conditional.group(0) if conditional else None

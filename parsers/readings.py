@@ -86,13 +86,14 @@ _CLAIM_SOURCES = (
     (r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])", 0),
     (r"(?<![0-9.,])(?:0?[1-9]|1[0-2])[./](?:19|20)[0-9]{2}(?![0-9])", 0),
     (r"(?<![0-9.,])(?:[12][0-9]|3[01]|0?[1-9])\.(?:0[1-9]|1[0-2])(?![0-9]|[.,][0-9])", 0),
+    (r"(?<![0-9/.,])(?:[12][0-9]|3[01]|0?[1-9])/(?:0?[1-9]|1[0-2])(?![0-9]|/[0-9])", 0),
     (rf"(?<![0-9])[0-9]{{1,2}}(?:\s*-?\s*[{_L}]{{1,3}})?\s+{_MONTHS_GEN}(?:\s*,?\s*[0-9]{{4}}(?![0-9]))?", _I),
     (rf"{_MONTHS_ANY}\s*,?\s*[0-9]{{4}}(?![0-9])", _I),
     (rf"\b{_EN_MONTHS}\s+[0-9]{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s*[0-9]{{4}}(?![0-9]))?", _I),
     (rf"(?<![0-9])[0-9]{{1,2}}\s+{_EN_MONTHS}(?:\s*,?\s*[0-9]{{4}}(?![0-9]))?", _I),
     (r"(?:\bс|\bз|від|\bот)\s+[0-9]{1,2}\S*\s+(?:по|до)\s+[0-9]{1,2}(?![0-9])", _I),
     (r"(?<![0-9])[0-9]{1,2}\s*-?\s*[a-zа-яіїє]{0,3}\s+числ\w*", _I),
-    (r"(?<![0-9])[0-9]{1,6}-[a-zа-яіїє]{1,3}\b", _I),
+    (r"(?<![0-9])[0-9]{1,6}-[a-zа-яіїєё']+", _I),
     (r"(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?![0-9])", 0),
     (r"(?<![0-9])(?:19|20)[0-9]{2}(?=\s*(?:г\b|г\.|гг|р\b|р\.|год[ау]?\b|року|рік|рр|year))", _I),
     (r"(?<![0-9])(?P<n>(?:[0-9]{1,3}(?:[ \u00a0][0-9]{3}){1,4}|[0-9]+)(?:[.,][0-9]+)?)\s*(?:грн|гривн\w*|гривен\w*"
@@ -112,7 +113,8 @@ _CLAIM_SOURCES = (
     (r"(?<![0-9])[0-9]+\s*к[вw]т\S{0,8}\s+за\s+(?:\w+\s+)?(?:месяц|місяць|период|період)", _I),
     (r"(?<![0-9])[0-9]+(?:[.,][0-9]+)?\s*(?:мм|см|кг|шт|лет|рок\w*|рік|дн(?:ей|я|і|ів)|месяц\w*|мес\.|місяц\w*"
      r"|міс\.|недел\w*|тижн\w*|час(?:а|ов)?|годин\w*|минут\w*|хвилин\w*|человек|чел\.|осіб|особи|раз[аи]?"
-     r"|этаж\w*|поверх\w*|квартир\w*|комнат\w*|кімнат\w*|зонн\w*|тариф\w*|фазн\w*|вольт\w*|ватт?|цифр\w*)(?!\w)",
+     r"|этаж\w*|поверх\w*|квартир\w*|комнат\w*|кімнат\w*|зонн\w*|тариф\w*|фазн\w*|вольт\w*|ватт?|цифр\w*"
+     r"|квартал\w*|полугоди\w*|півріч\w*|кварт\.)(?!\w)",
      _I),
     (r"(?<![0-9])[0-9]+\s*[xх×]\s*[0-9]+", _I),
     (r"(?<![\w])(?P<w>[A-ZА-ЯЁІЇЄҐ]{2,}[A-ZА-ЯЁІЇЄҐ0-9-]*)\s+(?P<n>[0-9]+)", 0),
@@ -456,6 +458,54 @@ def _assign_roles(text: str, lines: _Lines, hits: list[_Hit]) -> None:
                 hit.role = "current"
 
 
+_CELL_SEPARATOR = re.compile(r"[ \t\u00a0]*(?:\||\t)[ \t\u00a0]*")
+
+
+def _cells(text: str, line_start: int, line_end: int) -> list[Span]:
+    """Spans of the cells of a table row ("a | b | c" or tab-separated); one cell when not a row."""
+    spans, start = [], line_start
+    for separator in _CELL_SEPARATOR.finditer(text, line_start, line_end):
+        spans.append((start, separator.start()))
+        start = separator.end()
+    spans.append((start, line_end))
+    return spans
+
+
+def _header_roles(text: str, cells: list[Span]) -> dict[int, str]:
+    """Column index -> previous/current for a header row such as "Зона | Попередні | Поточні"."""
+    roles: dict[int, str] = {}
+    for index, (start, end) in enumerate(cells):
+        cue = _CUE.search(text, start, end)
+        if cue and not _DIGITS.search(text, start, end):
+            roles[index] = "previous" if cue.group("previous") else "current"
+    return roles if set(roles.values()) == {"previous", "current"} else {}
+
+
+def _apply_table_columns(text: str, hits: list[_Hit]) -> None:
+    """In a table whose header names previous and current columns, each number takes its column's role;
+    a row label ("День", "Ніч") names the register."""
+    header: dict[int, str] = {}
+    position = 0
+    for line in text.split("\n"):
+        start, end = position, position + len(line)
+        position = end + 1
+        cells = _cells(text, start, end)
+        if len(cells) < 2:
+            header = {}
+            continue
+        header = _header_roles(text, cells) or header
+        if not header:
+            continue
+        label = _REGISTER_ONLY.search(text, *cells[0])
+        for hit in hits:
+            column = next((i for i, (a, b) in enumerate(cells) if a <= hit.span[0] < b), None)
+            if column is not None and column in header and hit.role in ("current", "previous"):
+                hit.role = header[column]
+                hit.source = "register" if label else "keyword"  # the header labels the column
+                if label and hit.register is None:
+                    hit.register = _register_key(label)
+
+
 def _apply_correction(text: str, hits: list[_Hit]) -> None:
     """Values written before the last correction cue ("ошибся, правильно ...") give way to those after it."""
     current = [hit for hit in hits if hit.role == "current"]
@@ -560,6 +610,7 @@ def find_readings(text: str, exclude: Sequence[Span] = (), *, scan_claims: bool 
     hits = _sms_hits(text, mask) + _slashed_hits(text, mask)
     hits = sorted(hits + _token_hits(text, mask, lines), key=lambda hit: hit.span)
     _assign_roles(text, lines, hits)
+    _apply_table_columns(text, hits)
     _apply_correction(text, hits)
     _resolve_registers(hits)
     current, conflicting = _decide(hits)

@@ -72,3 +72,56 @@ def test_forward_header_block_is_not_parsed_as_fields() -> None:
 def test_reading_forms_found_by_the_held_out_review(text: str, expected: dict[str, int] | None) -> None:
     """Letter registers, "same as last time", corrections after a previous-cue, and URL numbers."""
     assert find_readings(text).current == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Зона | Попередні | Поточні\nДень | 15935 | 16290\nНіч | 5985 | 6150", {"day": 16290, "night": 6150}),
+        ("Попередні | Поточні\n39416 | 39146", {"total": 39146}),
+        ("Показники 3-зонного лічильника", None),
+        ("Показания за 1 квартал", None),
+        ("Показания 23440, сняты 1/12", {"total": 23440}),
+    ],
+)
+def test_reading_forms_found_by_the_second_review(text: str, expected: dict[str, int] | None) -> None:
+    """Tables with previous/current columns, numbers glued to words, quarters and day/month dates."""
+    assert find_readings(text).current == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Снял 1-го, 16050", "2016-12-01"), ("Дата снятия: 1/12", "2016-12-01"), ("на 5-е", "2016-11-05"),
+     ("кв. 1-го подъезда", None)],
+)
+def test_bare_ordinal_days_and_slashed_dates(text: str, expected: str | None) -> None:
+    """"1-го" and "1/12" after a taking-the-reading word are dates; elsewhere they are not."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from parsers.dates import find_fixation_dates
+
+    found = find_fixation_dates(text, datetime(2016, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Kyiv")))
+    assert (str(found[0].value) if found else None) == expected
+
+
+def test_hypothetical_reading_in_a_question_is_not_submitted() -> None:
+    """"Если ... показания 16050, сколько платить?" asks about a reading: routed as not_a_reading."""
+    from mailworker.stages.decide import ReadingStage
+
+    raw = ("From: a@example.net\r\nSubject: вопрос\r\nDate: Sat, 03 Dec 2016 10:00:00 +0200\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+           "Если на 1 декабря у меня показания 16050, сколько платить?\r\n").encode()
+    context = Context(raw=raw)
+    DecodeStage()(context)
+    ExtractStage()(context)
+    ReadingStage()(context)
+    assert "not_a_reading" in context.reasons
+
+
+def test_address_in_signature_is_only_a_fallback() -> None:
+    """An office address in the signature does not compete with the home address in the new text."""
+    found = extract("Показания 11320 на 10.01.2017. Адрес: Днепр, ул. Титова 6, кв. 78\n\n-- \n"
+                    "ТОВ «Сервіс», м. Дніпро, вул. Робоча 15, оф. 301, тел. 067 111 22 33\n")
+    assert [c.source for c in found.addresses] and {c.source for c in found.addresses} == {"new"}
+    assert found.phone == "+380671112233"

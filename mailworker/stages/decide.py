@@ -16,7 +16,7 @@ from mailworker.pipeline import Context
 from mailworker.registry import RegistryRecord
 from mailworker.stages.extract import Extraction
 from parsers.dates import KYIV
-from parsers.intent import auto_reply_evidence, question_evidence, spam_evidence
+from parsers.intent import auto_reply_evidence, hypothetical_evidence, question_evidence, spam_evidence
 
 ZONE_REGISTERS = {1: ("total",), 2: ("day", "night"), 3: ("peak", "half_peak", "night")}
 DAYS_PER_MONTH = 30.4375
@@ -96,6 +96,10 @@ class ReadingStage:
             context.add_reason("conflicting_readings")
             return
         if extraction.readings is not None:
+            hypothetical = _hypothetical(extraction)
+            if hypothetical:
+                context.add_reason("not_a_reading")
+                context.result["question_evidence"] = hypothetical
             return
         documents = [a for a in (decoded.attachments if decoded else []) if a.content_type.startswith(DOCUMENT_TYPES)]
         text = "\n".join(extraction.texts.get(n, "") for n in ("subject", "new"))
@@ -107,6 +111,16 @@ class ReadingStage:
                 context.reasons.remove("no_account_match")
         else:
             context.add_reason("no_reading")
+
+
+def _hypothetical(extraction: Extraction) -> str | None:
+    """Conditional wording around the chosen reading ("если ... показания 16050, сколько ...?")."""
+    for candidate in extraction.reading_candidates:
+        if candidate.source == extraction.reading_source and candidate.label == "current":
+            found = hypothetical_evidence(extraction.texts.get(candidate.source, ""), candidate.span)
+            if found:
+                return found
+    return None
 
 
 class MatchStage:
@@ -166,6 +180,8 @@ class ValidateStage:
         match = context.match
         if extraction.readings is None or extraction.fixation_date is None:
             return
+        if any(reason in context.reasons for reason in (*NOT_SUBMISSIONS, "not_a_reading")):
+            return  # nothing was submitted: plausibility of a number in it means nothing
         message_day = _message_day(context)
         account_id = match.account_id if match else None
         record = self.registry.current(account_id, context.session) if account_id else None

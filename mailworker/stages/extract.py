@@ -11,6 +11,7 @@ only when neither has one, and then with less confidence.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -189,24 +190,26 @@ def _choose_date(results: dict[str, TextResult], extraction: Extraction, referen
     extraction.date_confidence = 0.9
 
 
-def _fields_from(results: dict[str, TextResult], extraction: Extraction, attribute: str) -> list[Found]:
-    """Candidates of one field: the sender's own texts first, forwarded next, quoted history last."""
-    own = [c for n in ("subject", "new", "signature") if n in results
-           for c in _tag(getattr(results[n], attribute), n)]
-    if own:
-        return own
-    forwarded = _tag(getattr(results["forwarded"], attribute), "forwarded") if "forwarded" in results else []
-    if forwarded:
-        return forwarded
-    if "quoted" in results:  # e.g. a correction sent as a reply to one's own mail that held the address
-        quoted = _tag(getattr(results["quoted"], attribute), "quoted")
-        return [c for c in quoted if c.label not in NOT_THE_CUSTOMERS]
+def _fields_from(results: dict[str, TextResult], attribute: str, groups: Sequence[Sequence[str]]) -> list[Found]:
+    """Candidates of one field from the first group of texts that has any (call-centre/example numbers
+    and template addresses of our own quoted mail are never the customer's)."""
+    for group in groups:
+        found = [c for n in group if n in results for c in _tag(getattr(results[n], attribute), n)
+                 if not (n == "quoted" and c.label in NOT_THE_CUSTOMERS)]
+        if found:
+            return found
     return []
 
 
+# Where each field is looked for, most authoritative texts first.  A signature holds the customer's
+# phone as often as the new text does, but an address there is usually an employer's or an office's.
+PHONE_GROUPS = (("subject", "new", "signature"), ("forwarded",), ("quoted",))
+PLACE_GROUPS = (("subject", "new"), ("signature",), ("forwarded",), ("quoted",))
+
+
 def _identifies(results: dict[str, TextResult]) -> bool:
-    """Whether the parsed texts name an address or an account number."""
-    return any(r.addresses or r.accounts for r in results.values())
+    """Whether the parsed texts name an address or an account number, and a phone."""
+    return any(r.addresses or r.accounts for r in results.values()) and any(r.phones for r in results.values())
 
 
 def extract(context: Context) -> Extraction:
@@ -220,16 +223,16 @@ def extract(context: Context) -> Extraction:
     if "quoted" in texts and not found:  # quoted history only matters when nothing newer has a reading
         results["quoted"] = parse_text("quoted", texts["quoted"], reference)
     _choose_reading(results, extraction)
-    if "quoted" in texts and "quoted" not in results and not _identifies(results):
+    if "quoted" in texts and "quoted" not in results and not _identifies(results):  # needed for its fields
         results["quoted"] = parse_text("quoted", texts["quoted"], reference)
     extraction.mentions_reading = any(r.readings.mentions_reading for r in results.values())
     extraction.reading_candidates = [c for n, r in results.items() for c in _tag(r.readings.candidates, n)]
     extraction.date_candidates = [c for n, r in results.items() for c in _tag(r.dates, n)]
     _choose_date(results, extraction, reference)
-    extraction.phones = _fields_from(results, extraction, "phones")
+    extraction.phones = _fields_from(results, "phones", PHONE_GROUPS)
     extraction.phone = max(extraction.phones, key=lambda c: c.confidence).value if extraction.phones else None
-    extraction.accounts = _fields_from(results, extraction, "accounts")
-    extraction.addresses = _fields_from(results, extraction, "addresses")
+    extraction.accounts = _fields_from(results, "accounts", PLACE_GROUPS)
+    extraction.addresses = _fields_from(results, "addresses", PLACE_GROUPS)
     return extraction
 
 
