@@ -207,9 +207,9 @@ PHONE_GROUPS = (("subject", "new", "signature"), ("forwarded",), ("quoted",))
 PLACE_GROUPS = (("subject", "new"), ("signature",), ("forwarded",), ("quoted",))
 
 
-def _identifies(results: dict[str, TextResult]) -> bool:
-    """Whether the parsed texts name an address or an account number, and a phone."""
-    return any(r.addresses or r.accounts for r in results.values()) and any(r.phones for r in results.values())
+def phones_only(name: str, text: str) -> TextResult:
+    """Only the phones of a text (when nothing else of it can matter)."""
+    return TextResult(name, text, ReadingsFound(None, [], False, False), [], find_phones(text), [], [])
 
 
 def extract(context: Context) -> Extraction:
@@ -223,8 +223,11 @@ def extract(context: Context) -> Extraction:
     if "quoted" in texts and not found:  # quoted history only matters when nothing newer has a reading
         results["quoted"] = parse_text("quoted", texts["quoted"], reference)
     _choose_reading(results, extraction)
-    if "quoted" in texts and "quoted" not in results and not _identifies(results):  # needed for its fields
-        results["quoted"] = parse_text("quoted", texts["quoted"], reference)
+    if "quoted" in texts and "quoted" not in results:  # the customer's own earlier mail may hold the fields
+        if not any(r.addresses or r.accounts for r in results.values()):
+            results["quoted"] = parse_text("quoted", texts["quoted"], reference)
+        elif not any(r.phones for r in results.values()):
+            results["quoted"] = phones_only("quoted", texts["quoted"])
     extraction.mentions_reading = any(r.readings.mentions_reading for r in results.values())
     extraction.reading_candidates = [c for n, r in results.items() for c in _tag(r.readings.candidates, n)]
     extraction.date_candidates = [c for n, r in results.items() for c in _tag(r.dates, n)]
