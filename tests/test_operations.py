@@ -275,3 +275,51 @@ def test_read_only_database_stops_fetching_and_loses_nothing(dovecot: Any, pg_ur
     assert daemon.returncode == 0
     assert "read-only transaction" in log_path.read_text()
     wait_for(lambda: all(b"$MailworkerProcessed" in f for f in dovecot.flags().values()), 10)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs to fill up (needs root and mount permission; skipped otherwise)."""
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+
+
+def test_full_disk_stops_fetching_and_loses_nothing(dovecot: Any, tiny_disk: Path, tmp_path: Path) -> None:
+    """When the SQLite disk is full the worker stores and flags nothing more, says why, then catches up."""
+    database = tiny_disk / "mw.db"
+    config = tmp_path / "settings.yaml"
+    config.write_text(
+        f"database: {{url: 'sqlite:///{database}'}}\n"
+        f"runner: {{lock_dir: '{tmp_path / 'locks'}', retry: {{initial_wait: 0.2, max_wait: 1.0}}}}\n"
+        f"mailboxes:\n  - {{name: main, host: {dovecot.host}, port: {dovecot.port}, security: plain,"
+        f" username: {dovecot.user}, batch_size: 5, idle_renew_seconds: 5}}\n")
+    env = {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password}
+    log_path = tmp_path / "worker.log"
+    dovecot.append_many(mail(i, size=120_000) for i in range(40))  # ~5 MB of raw bytes for a 2 MB disk
+    daemon = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "run"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=log_path.open("w"))
+    try:
+        wait_for(lambda: "transient database error" in log_path.read_text(), 60)
+        engine = make_engine(f"sqlite:///{database}")
+        stored = count(session_factory(engine))
+        engine.dispose()
+        assert 0 < stored < 40
+        flagged = sum(1 for f in dovecot.flags().values() if b"$MailworkerProcessed" in f)
+        assert flagged <= stored  # a message is flagged on the server only after it is safely stored
+        subprocess.run(["mount", "-o", "remount,size=64m", str(tiny_disk)], check=True)
+        factory = session_factory(make_engine(f"sqlite:///{database}"))
+        wait_for(lambda: count(factory) == 40 and count(factory, "fetched") == 0, 60)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(60)
+    assert daemon.returncode == 0
+    assert "database or disk is full" in log_path.read_text()
+    wait_for(lambda: all(b"$MailworkerProcessed" in f for f in dovecot.flags().values()), 10)
