@@ -14,6 +14,7 @@ import logging
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
@@ -43,15 +44,25 @@ RETRYABLE: tuple[type[Exception], ...] = (TransientImapError, *DATABASE_TRANSIEN
 
 @dataclass(slots=True)
 class PassReport:
-    """What one pass did."""
+    """What one pass did: counts only, so a pass over a huge mailbox keeps no per-message state."""
 
     fetched: int = 0
     duplicates: int = 0
-    outcomes: list[Outcome] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    def add(self, outcomes: Iterable[Outcome]) -> None:
+        """Count finished messages by status."""
+        self.statuses.update(outcome.status for outcome in outcomes)
+
+    def merge(self, other: PassReport) -> None:
+        """Add another pass's counts to these."""
+        self.fetched += other.fetched
+        self.duplicates += other.duplicates
+        self.statuses.update(other.statuses)
 
     def count(self, status: str) -> int:
         """How many processed messages ended in ``status``."""
-        return sum(1 for o in self.outcomes if o.status == status)
+        return self.statuses[status]
 
 
 class StopFlag:
@@ -187,8 +198,8 @@ class MailboxRunner:
             leftovers = ledger.pending_ids(session, self.settings.name)
             last = ledger.last_uid(session, *key)
         self._post_action(source, owed)
-        report.outcomes += process_ids(self.factory, leftovers, self.stages, self.should_stop, self.writer,
-                                       mailbox=self.settings.name, acknowledger=self.acknowledger)
+        report.add(process_ids(self.factory, leftovers, self.stages, self.should_stop, self.writer,
+                               mailbox=self.settings.name, acknowledger=self.acknowledger))
         uids = source.uids_after(last)
         for start in range(0, len(uids), self.settings.batch_size):
             if self.should_stop():
@@ -201,8 +212,8 @@ class MailboxRunner:
             report.duplicates += duplicates
             crash_point("after_commit")
             self._post_action(source, [m.uid for m in batch if m.uid is not None])
-            report.outcomes += process_ids(self.factory, list(new_ids), self.stages, self.should_stop, self.writer,
-                                           new_ids, mailbox=self.settings.name, acknowledger=self.acknowledger)
+            report.add(process_ids(self.factory, list(new_ids), self.stages, self.should_stop, self.writer,
+                                   new_ids, mailbox=self.settings.name, acknowledger=self.acknowledger))
         return report
 
     def _post_action(self, source: ImapSource, uids: Sequence[int]) -> None:
@@ -258,10 +269,7 @@ def run_mailbox(runner: MailboxRunner, retry: RetrySettings, *, once: bool) -> P
 
     def attempt() -> bool:
         try:
-            report = runner.one_pass()
-            total.fetched += report.fetched
-            total.duplicates += report.duplicates
-            total.outcomes += report.outcomes
+            total.merge(runner.one_pass())
             if once or runner.should_stop():
                 return True
             runner.wait()
