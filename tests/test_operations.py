@@ -80,11 +80,7 @@ def test_ingest_acknowledges_each_sender_once(smtp: tuple[Inbox, int], tmp_path:
 
 def test_health_reflects_the_last_pass(dovecot: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`health` fails before any pass, succeeds right after one, and fails when the pass is too old."""
-    config = tmp_path / "settings.yaml"
-    config.write_text(
-        f"database: {{url: 'sqlite:///{tmp_path / 'db.sqlite'}'}}\nrunner: {{lock_dir: '{tmp_path}'}}\n"
-        f"mailboxes:\n  - {{name: main, host: {dovecot.host}, port: {dovecot.port}, security: plain,"
-        f" username: {dovecot.user}}}\n")
+    config, _ = worker_settings(tmp_path, dovecot, f"sqlite:///{tmp_path / 'db.sqlite'}")
     os.environ["MAILWORKER_IMAP_PASSWORD"] = dovecot.password
     try:
         assert main(["--config", str(config), "health"]) == 1
@@ -121,12 +117,7 @@ def test_metrics_count_messages_and_polls(dovecot: Any, factory: sessionmaker[Se
 def test_database_connections_killed_mid_run_recover(dovecot: Any, pg_url: str, pg_admin: Any,
                                                      tmp_path: Path) -> None:
     """Terminating the worker's PostgreSQL connections mid-run makes it reconnect; nothing is lost or doubled."""
-    config = tmp_path / "settings.yaml"
-    config.write_text(
-        f"database: {{url: '{pg_url}'}}\nrunner: {{retry: {{initial_wait: 0.2, max_wait: 1.0}}}}\n"
-        f"mailboxes:\n  - {{name: main, host: {dovecot.host}, port: {dovecot.port}, security: plain,"
-        f" username: {dovecot.user}, batch_size: 20}}\n")
-    env = {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password}
+    config, env = worker_settings(tmp_path, dovecot, pg_url, ", batch_size: 20")
     dovecot.append_many(mail(i) for i in range(600))
     log_path = tmp_path / "worker.log"
     daemon = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "run"], env=env, cwd=ROOT,
@@ -153,6 +144,18 @@ def test_database_connections_killed_mid_run_recover(dovecot: Any, pg_url: str, 
     assert all(b"$MailworkerProcessed" in f for f in dovecot.flags().values())
 
 
+def worker_settings(tmp_path: Path, dovecot: Any, database_url: str, mailbox_extra: str = ""
+                    ) -> tuple[Path, dict[str, str]]:
+    """A settings file for mailbox `main` on ``dovecot`` (fast retries) and the environment to run a worker."""
+    config = tmp_path / "settings.yaml"
+    config.write_text(
+        f"database: {{url: '{database_url}'}}\n"
+        f"runner: {{lock_dir: '{tmp_path / 'locks'}', retry: {{initial_wait: 0.2, max_wait: 1.0}}}}\n"
+        f"mailboxes:\n  - {{name: main, host: {dovecot.host}, port: {dovecot.port}, security: plain,"
+        f" username: {dovecot.user}{mailbox_extra}}}\n")
+    return config, {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password}
+
+
 def count(factory: sessionmaker[Session], status: str | None = None) -> int:
     with factory() as session:
         query = select(func.count()).select_from(Message)
@@ -163,12 +166,7 @@ def count(factory: sessionmaker[Session], status: str | None = None) -> int:
 
 def test_failover_second_worker_takes_over(dovecot: Any, pg_url: str, tmp_path: Path) -> None:
     """Two workers share one mailbox on PostgreSQL; when the active one is killed the other continues."""
-    config = tmp_path / "settings.yaml"
-    config.write_text(
-        f"database: {{url: '{pg_url}'}}\n"
-        f"mailboxes:\n  - {{name: main, host: {dovecot.host}, port: {dovecot.port}, security: plain,"
-        f" username: {dovecot.user}, batch_size: 20, idle_renew_seconds: 30}}\n")
-    env = {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password}
+    config, env = worker_settings(tmp_path, dovecot, pg_url, ", batch_size: 20, idle_renew_seconds: 30")
     workers = [subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "run", "--wait-lock"], env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=(tmp_path / f"worker{i}.log").open("w"))
                for i in range(2)]
@@ -205,12 +203,7 @@ def active_worker(factory: sessionmaker[Session]) -> str | None:
 
 def test_standby_worker_stops_on_sigterm(dovecot: Any, pg_url: str, tmp_path: Path) -> None:
     """A worker waiting for a held mailbox lock exits 0 promptly on SIGTERM."""
-    config = tmp_path / "settings.yaml"
-    config.write_text(
-        f"database: {{url: '{pg_url}'}}\n"
-        f"mailboxes:\n  - {{name: main, host: {dovecot.host}, port: {dovecot.port}, security: plain,"
-        f" username: {dovecot.user}}}\n")
-    env = {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password}
+    config, env = worker_settings(tmp_path, dovecot, pg_url)
     engine = make_engine(pg_url)
     upgrade(engine)
     factory = session_factory(engine)
@@ -237,12 +230,7 @@ pytestmark = pytest.mark.skipif(not DEV_CORPUS.is_dir(), reason="shared corpus n
 def test_read_only_database_stops_fetching_and_loses_nothing(dovecot: Any, pg_url: str, pg_admin: Any,
                                                              tmp_path: Path) -> None:
     """While the database refuses writes the worker stores and flags nothing, says why, then catches up."""
-    config = tmp_path / "settings.yaml"
-    config.write_text(
-        f"database: {{url: '{pg_url}'}}\nrunner: {{retry: {{initial_wait: 0.2, max_wait: 1.0}}}}\n"
-        f"mailboxes:\n  - {{name: main, host: {dovecot.host}, port: {dovecot.port}, security: plain,"
-        f" username: {dovecot.user}, idle_renew_seconds: 5}}\n")
-    env = {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password}
+    config, env = worker_settings(tmp_path, dovecot, pg_url, ", idle_renew_seconds: 5")
     engine = make_engine(pg_url)
     upgrade(engine)
     factory = session_factory(engine)
@@ -295,13 +283,7 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
 def test_full_disk_stops_fetching_and_loses_nothing(dovecot: Any, tiny_disk: Path, tmp_path: Path) -> None:
     """When the SQLite disk is full the worker stores and flags nothing more, says why, then catches up."""
     database = tiny_disk / "mw.db"
-    config = tmp_path / "settings.yaml"
-    config.write_text(
-        f"database: {{url: 'sqlite:///{database}'}}\n"
-        f"runner: {{lock_dir: '{tmp_path / 'locks'}', retry: {{initial_wait: 0.2, max_wait: 1.0}}}}\n"
-        f"mailboxes:\n  - {{name: main, host: {dovecot.host}, port: {dovecot.port}, security: plain,"
-        f" username: {dovecot.user}, batch_size: 5, idle_renew_seconds: 5}}\n")
-    env = {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password}
+    config, env = worker_settings(tmp_path, dovecot, f"sqlite:///{database}", ", batch_size: 5, idle_renew_seconds: 5")
     log_path = tmp_path / "worker.log"
     dovecot.append_many(mail(i, size=120_000) for i in range(40))  # ~5 MB of raw bytes for a 2 MB disk
     daemon = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "run"], env=env, cwd=ROOT,
