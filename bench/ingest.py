@@ -2,12 +2,17 @@
 
 Usage (from the repository root, after `pip install -e '.[test]'`):
 
-    python bench/ingest.py [--count 10000] [--database sqlite|postgresql] [--batch 200]
+    python bench/ingest.py [--count 10000] [--database sqlite|postgresql] [--batch 200] [--workers 2]
+                           [--stages all|decode]
 
+The mailbox holds e-mails from the customers of a generated registry
+(``bench/customers.py``), which is imported before the timed pass, so most
+readings are matched, checked and posted and the rest become review items.
 Prints msg/s for (a) a bare imapclient batched fetch of the whole mailbox and
-(b) the worker's full pass (fetch, ledger, raw bytes, decode and the other
-configured stages, one transaction per message), their ratio, and the
-worker's peak RSS.
+(b) the worker's pass (fetch, ledger, raw bytes and the pipeline), their
+ratio, the worker's peak RSS (its worker processes' too) and where the
+messages ended.  ``--stages decode`` runs the same pass with the decode stage
+only (ingest + decode + store, before extraction: ``bench/decode_only.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.mails import mails  # noqa: E402
+from bench.customers import ALIASES_CSV, customer_mails, customers, registry_csv  # noqa: E402
 from tests.dovecot import DovecotServer  # noqa: E402
 
 
@@ -62,26 +67,33 @@ def drop_database(name: str | None) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def worker_pass(server: DovecotServer, url: str, workdir: Path, batch: int) -> tuple[float, int, str]:
-    """Run `worker.py run --once`; returns (seconds, peak RSS in KiB, last stderr line)."""
+def worker_pass(server: DovecotServer, url: str, workdir: Path, args: argparse.Namespace
+                ) -> tuple[float, int, int, str]:
+    """Run `worker.py run --once`; returns (seconds, peak RSS of the worker and of its children in KiB, stats)."""
     config = workdir / "settings.yaml"
     config.write_text(
-        f"database: {{url: '{url}'}}\nrunner: {{lock_dir: '{workdir / 'locks'}'}}\nlogging: {{level: WARNING}}\n"
+        f"database: {{url: '{url}'}}\nrunner: {{lock_dir: '{workdir / 'locks'}', workers: {args.workers}}}\n"
+        f"logging: {{level: WARNING}}\n"
         f"mailboxes:\n  - {{name: bench, host: {server.host}, port: {server.port}, security: plain,\n"
-        f"     username: {server.user}, batch_size: {batch}}}\n")
+        f"     username: {server.user}, batch_size: {args.batch}}}\n")
     env = {**os.environ, "MAILWORKER_IMAP_PASSWORD": server.password, "MAILWORKER_CONFIG": str(config)}
-    # Apply migrations first so the timed pass measures ingestion only.
-    subprocess.run([sys.executable, str(ROOT / "worker.py"), "db", "upgrade"], env=env, check=True,
-                   capture_output=True)
+    worker = [sys.executable, str(ROOT / "worker.py")]
+    # Migrations and the registry import first, so the timed pass measures ingestion only.
+    subprocess.run([*worker, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([*worker, "registry", "import", str(workdir / "registry.csv"), "--aliases",
+                    str(workdir / "aliases.csv")], env=env, check=True, capture_output=True)
+    command = [*worker, "run", "--once"] if args.stages == "all" else [
+        sys.executable, str(ROOT / "bench" / "decode_only.py")]
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "run", "--once"], env=env,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
     err = proc.stderr.read() if proc.stderr else ""
     if status != 0:
         raise SystemExit(f"worker failed ({status}): {err[-2000:]}")
-    return elapsed, usage.ru_maxrss, (err.strip().splitlines() or [""])[-1]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    stats = subprocess.run([*worker, "stats", "--json"], env=env, check=True, capture_output=True, text=True)
+    return elapsed, usage.ru_maxrss, children, stats.stdout.strip()
 
 
 def main() -> None:
@@ -89,25 +101,33 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2, help="runner.workers for the pass (1 = one process)")
+    parser.add_argument("--stages", choices=("all", "decode"), default="all")
     args = parser.parse_args()
+    people = customers(5000)
     with tempfile.TemporaryDirectory(prefix="mwbench-") as tmp, DovecotServer() as server:
         workdir = Path(tmp)
+        (workdir / "registry.csv").write_text(registry_csv(people), encoding="utf-8")
+        (workdir / "aliases.csv").write_text(ALIASES_CSV, encoding="utf-8")
         started = time.perf_counter()
-        server.append_many(mails(args.count))
+        server.append_many(customer_mails(args.count, people))
         fill = time.perf_counter() - started
         count, bare_seconds = bare_fetch(server, args.batch)
         url, dbname = database_url(args.database, workdir)
         try:
-            seconds, rss_kib, _ = worker_pass(server, url, workdir, args.batch)
+            seconds, rss_kib, children_kib, stats = worker_pass(server, url, workdir, args)
         finally:
             drop_database(dbname)
-    size = sum(len(m) for m in mails(args.count))
+    size = sum(len(m) for m in customer_mails(args.count, people))
     bare_rate, worker_rate = count / bare_seconds, args.count / seconds
+    label = "mailworker run --once" if args.stages == "all" else "decode-only pass"
     print(f"mailbox: {args.count} messages, {size / 1e6:.1f} MB, filled in {fill:.1f} s")
     print(f"bare imapclient fetch: {bare_rate:,.0f} msg/s ({bare_seconds:.2f} s)")
-    print(f"mailworker run --once ({args.database}): {worker_rate:,.0f} msg/s ({seconds:.2f} s)")
+    print(f"{label} ({args.database}, workers={args.workers}): {worker_rate:,.0f} msg/s ({seconds:.2f} s)")
     print(f"ratio worker/bare: {worker_rate / bare_rate:.2f}")
-    print(f"worker peak RSS: {rss_kib / 1024:.0f} MB")
+    print(f"worker peak RSS: {rss_kib / 1024:.0f} MB (largest process of the run, pool workers included: "
+          f"{children_kib / 1024:.0f} MB)")
+    print(f"ledger: {stats}")
     print(f"bench host: {os.cpu_count()} cores, python {sys.version.split()[0]}, "
           f"self RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

@@ -33,11 +33,12 @@ def _body(rng: random.Random) -> str:
     return text
 
 
-def _headers(i: int, rng: random.Random, content_type: str, encoding: str) -> str:
+def _headers(i: int, rng: random.Random, content_type: str, encoding: str, subject: str | None = None) -> str:
+    subject = subject if subject is not None else f"Показания {i}"
     return (f"Return-Path: <client{i}@example.net>\r\nReceived: from mx.example.net by mx1.oblenergo.example "
             f"with ESMTPS; Tue, 1 Dec 2026 09:{i % 60:02d}:00 +0200\r\nFrom: Client {i} <client{i}@example.net>\r\n"
             f"To: call-centre@oblenergo.example\r\nSubject: =?utf-8?b?"
-            f"{base64.b64encode(f'Показания {i}'.encode()).decode()}?=\r\n"
+            f"{base64.b64encode(subject.encode()).decode()}?=\r\n"
             f"Date: Tue, 01 Dec 2026 09:{i % 60:02d}:{rng.randint(0, 59):02d} +0200\r\n"
             f"Message-ID: <bench-{i}-{rng.getrandbits(32):08x}@example.net>\r\nMIME-Version: 1.0\r\n"
             f"Content-Type: {content_type}\r\nContent-Transfer-Encoding: {encoding}\r\n\r\n")
@@ -54,12 +55,16 @@ def _plain(text: str, charset: str, encoding: str) -> bytes:
 
 def make_mail(i: int, rng: random.Random) -> bytes:
     """Message number ``i``: plain cp1251/koi8-r/utf-8, HTML alternative, or with a photo attachment."""
-    text = _body(rng)
+    return wrap_text(i, rng, _body(rng))
+
+
+def wrap_text(i: int, rng: random.Random, text: str, subject: str | None = None) -> bytes:
+    """``text`` as message number ``i``: plain in a Cyrillic charset, HTML alternative, or with a photo."""
     kind = rng.random()
     if kind < 0.6:
         charset, encoding = rng.choice([("windows-1251", "quoted-printable"), ("koi8-u", "8bit"),
                                         ("utf-8", "base64"), ("utf-8", "quoted-printable")])
-        head = _headers(i, rng, f'text/plain; charset="{charset}"', encoding)
+        head = _headers(i, rng, f'text/plain; charset="{charset}"', encoding, subject)
         return head.encode("ascii") + _plain(text, charset, encoding)
     boundary = f"=_bench_{i}"
     html = "<html><body>" + "".join(f"<p>{line}</p>" for line in text.splitlines()) + "</body></html>"
@@ -73,7 +78,7 @@ def make_mail(i: int, rng: random.Random) -> bytes:
         photo = base64.encodebytes(rng.randbytes(rng.randint(20_000, 120_000))).decode()
         parts.append(f"--{boundary}\r\nContent-Type: image/jpeg; name=meter.jpg\r\nContent-Disposition: attachment;"
                      f" filename=meter.jpg\r\nContent-Transfer-Encoding: base64\r\n\r\n{photo}")
-    head = _headers(i, rng, f'multipart/{subtype}; boundary="{boundary}"', "7bit")
+    head = _headers(i, rng, f'multipart/{subtype}; boundary="{boundary}"', "7bit", subject)
     return (head + "\r\n".join(parts) + f"\r\n--{boundary}--\r\n").encode("utf-8")
 
 

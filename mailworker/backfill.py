@@ -1,39 +1,31 @@
 """`mailworker ingest`: archives on disk through the ledger and the pipeline, serially or with worker processes.
 
-With ``workers > 1`` the database-free stages of batch *k+1* run in worker
-processes while the single writer stores batch *k*; everything that touches
-the database (ledger, validation against the current registry, posting,
-review items) stays in this process, one transaction per message.
+With ``workers > 1`` the database-free stages of batch *k* run in worker
+processes while this process records batch *k+1* (see ``feeder.py``);
+everything that touches the database (ledger, validation against the current
+registry, posting, review items) stays in this process, one transaction per
+batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailworker.config import Settings
+from mailworker.feeder import Feeder
 from mailworker.ledger import FetchedMessage
 from mailworker.notify import Acknowledger
-from mailworker.parallel import Job, PreparationError, Preparer
-from mailworker.pipeline import Context, Stage
+from mailworker.parallel import Preparer, start_preparer
+from mailworker.pipeline import Stage
 from mailworker.posting import write_results
 from mailworker.progress import Progress
-from mailworker.registry_store import load_aliases, load_records
-from mailworker.runner import StopFlag, process_ids, record_batch
+from mailworker.runner import StopFlag, record_batch
 from mailworker.sources.local import count_local, iter_local
 
 BATCH = 200
-
-
-@dataclass(slots=True)
-class _Pending:
-    """A recorded batch whose messages are still being prepared."""
-
-    raws: dict[int, bytes]
-    prepared: Iterator[tuple[int, Context | PreparationError]] | None
-    size: int
 
 
 @dataclass(slots=True)
@@ -48,29 +40,28 @@ class Backfill:
     workers: int = 1
     added: int = 0
     known: int = 0
-    _preparer: Preparer | None = field(default=None, init=False)
 
     def run(self, paths: Sequence[str]) -> None:
         """Ingest every message under ``paths``."""
         counts = [count_local(path) for path in paths]
         progress = Progress(None if None in counts else sum(c or 0 for c in counts))
-        if self.workers > 1:
-            with self.factory() as session:
-                records, aliases = load_records(session), load_aliases(session)
-            self._preparer = Preparer(self.workers, records, aliases, self.settings.decision)
+        preparer = start_preparer(self.factory, self.workers, self.settings.decision)
         try:
-            pending: _Pending | None = None
-            for batch in self._batches(paths):
-                current = self._record(batch)
-                if pending is not None:
-                    self._store(pending, progress)
-                pending = current
-            if pending is not None:
-                self._store(pending, progress)
+            self._run(paths, progress, preparer)
         finally:
-            if self._preparer is not None:
-                self._preparer.close()
+            if preparer is not None:
+                preparer.close()
         progress.finish()
+
+    def _run(self, paths: Sequence[str], progress: Progress, preparer: Preparer | None) -> None:
+        feeder = Feeder(self.factory, self.stages, self.stop, write_results, acknowledger=self.acknowledger,
+                        preparer=preparer)
+        for batch in self._batches(paths):
+            raws, duplicates = record_batch(self.factory, batch)
+            self.added += len(raws) + duplicates
+            self.known += len(batch) - len(raws) - duplicates
+            progress.advance(len(feeder.feed(raws)) + len(batch) - len(raws))
+        progress.advance(len(feeder.flush()))
 
     def _batches(self, paths: Sequence[str]) -> Iterator[list[FetchedMessage]]:
         max_bytes = self.settings.mailboxes[0].max_message_bytes
@@ -87,17 +78,3 @@ class Backfill:
                 yield batch
             if self.stop():
                 return
-
-    def _record(self, batch: list[FetchedMessage]) -> _Pending:
-        raws, duplicates = record_batch(self.factory, batch)
-        self.added += len(raws) + duplicates
-        self.known += len(batch) - len(raws) - duplicates
-        jobs = [Job(ledger_id, raw) for ledger_id, raw in raws.items()]
-        prepared = self._preparer.prepare(jobs) if self._preparer is not None and jobs else None
-        return _Pending(raws, prepared, len(batch))
-
-    def _store(self, pending: _Pending, progress: Progress) -> None:
-        prepared = dict(pending.prepared) if pending.prepared is not None else None
-        process_ids(self.factory, list(pending.raws), self.stages, self.stop, write_results, pending.raws,
-                    acknowledger=self.acknowledger, prepared=prepared)
-        progress.advance(pending.size)

@@ -31,6 +31,7 @@ from mailworker.locks import LockBusy, MailboxLock, acquire_mailbox_lock
 from mailworker.logs import setup_logging
 from mailworker.metrics import poll_ages, serve_metrics
 from mailworker.notify import Acknowledger
+from mailworker.parallel import PoolKeeper
 from mailworker.pipeline import Stage
 from mailworker.posting import write_results
 from mailworker.processing import log_outcome, process_one
@@ -116,11 +117,12 @@ def _run_holding(app: App, args: argparse.Namespace, mailbox: MailboxSettings, p
     """Run the mailbox while holding ``lock``; a lost lock is waited for again (fail-over)."""
     runner_settings = app.settings.runner
     report = PassReport()
+    keeper = PoolKeeper(app.registry, app.factory, args.workers or runner_settings.workers, app.settings.decision)
     try:
         while not stop():
             try:
                 runner = MailboxRunner(mailbox, password, app.factory, app.stages(), stop, write_results, lock,
-                                       make_acknowledger(app.settings, mailbox.username))
+                                       make_acknowledger(app.settings, mailbox.username), keeper=keeper)
                 report = run_mailbox(runner, runner_settings.retry, once=args.once)
                 break
             except LockLost as error:
@@ -131,6 +133,7 @@ def _run_holding(app: App, args: argparse.Namespace, mailbox: MailboxSettings, p
     except LockBusy:
         log.info("stopped while waiting for mailbox %s", mailbox.name)
     finally:
+        keeper.close()
         lock.release()
     return report
 
@@ -249,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
     run.add_argument("--mailbox", help="mailbox name from settings.yaml (default: the first)")
     run.add_argument("--wait-lock", action="store_true", help="wait for another instance instead of exiting")
+    run.add_argument("--workers", type=int, default=0,
+                     help="processes for decode+extract (default: runner.workers from settings.yaml)")
     run.set_defaults(func=cmd_run)
     ingest = sub.add_parser("ingest", help="ingest .eml files, folders, Maildirs or mbox files")
     ingest.add_argument("paths", nargs="+")

@@ -94,6 +94,7 @@ class RunnerSettings:
     metrics_port: int = 0
     metrics_host: str = "127.0.0.1"
     health_max_age: float = 900.0
+    workers: int = 1  # processes for decode+extract (1 = all in the worker itself)
     retry: RetrySettings = field(default_factory=RetrySettings)
 
 
@@ -217,7 +218,8 @@ def _build_mailboxes(value: Any, key: str) -> tuple[MailboxSettings, ...]:
 def _check_ranges(obj: Any, prefix: str) -> None:
     positive = ("spike_factor", "stale_days", "batch_size", "max_message_bytes", "connect_timeout", "read_timeout",
                 "poll_interval",
-                "idle_renew_seconds", "once_attempts", "initial_wait", "max_wait", "health_max_age", "claim_minutes")
+                "idle_renew_seconds", "once_attempts", "initial_wait", "max_wait", "health_max_age", "claim_minutes",
+                "workers")
     for name in positive:
         if hasattr(obj, name) and getattr(obj, name) <= 0:
             raise ConfigError(f"{prefix}.{name}: must be greater than 0")

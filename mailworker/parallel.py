@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailworker.config import DecisionSettings
 from mailworker.matching import RegistryIndex
@@ -22,6 +23,11 @@ from mailworker.pipeline import Context, Stage, run_stages
 from mailworker.registry import RegistryRecord, StreetAlias
 from mailworker.stages import build_stages
 from mailworker.stages.decide import MemoryRegistry
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from mailworker.registry_store import DbRegistry
 
 TRANSACTIONAL = frozenset({"validate", "decide"})
 _WORKER_STAGES: tuple[Stage, ...] = ()
@@ -76,3 +82,44 @@ class Preparer:
     def close(self) -> None:
         """Stop the worker processes."""
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def start_preparer(factory: sessionmaker[Session], workers: int, settings: DecisionSettings) -> Preparer | None:
+    """A pool of ``workers`` processes over the registry as it is now, or None for ``workers`` <= 1."""
+    if workers <= 1:
+        return None
+    from mailworker.registry_store import load_aliases, load_records
+
+    with factory() as session:
+        records, aliases = load_records(session), load_aliases(session)
+    return Preparer(workers, records, aliases, settings)
+
+
+class PoolKeeper:
+    """Keeps the daemon's match index and worker pool in step with the registry table.
+
+    Checked before every pass: when a registry import changed accounts or aliases, the
+    index is rebuilt and the worker processes are restarted over the new snapshot.
+    """
+
+    def __init__(self, registry: DbRegistry, factory: sessionmaker[Session], workers: int,
+                 settings: DecisionSettings) -> None:
+        self.registry = registry
+        self.factory = factory
+        self.workers = workers
+        self.settings = settings
+        self._preparer: Preparer | None = None
+
+    def preparer(self) -> Preparer | None:
+        """The pool for this pass (None when running serially), restarted if the registry changed."""
+        changed = self.registry.refresh()
+        if self.workers > 1 and (changed or self._preparer is None):
+            self.close()
+            self._preparer = start_preparer(self.factory, self.workers, self.settings)
+        return self._preparer
+
+    def close(self) -> None:
+        """Stop the worker processes, if any."""
+        if self._preparer is not None:
+            self._preparer.close()
+            self._preparer = None

@@ -9,6 +9,7 @@ counts up ``resubmissions``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,19 +22,47 @@ from mailworker.pipeline import Context
 from mailworker.registry_store import record_posted, to_record
 from mailworker.stages.decide import DAYS_PER_MONTH
 
+LOOKUPS_KEY = "mailworker.lookups"
+PostedKey = tuple[str, date, str]
+
 
 def registers_key(readings: dict[str, int]) -> str:
     """A canonical text for a register dict ("day=1;night=2")."""
     return ";".join(f"{k}={int(v)}" for k, v in sorted(readings.items()))
 
 
+@dataclass(slots=True)
+class BatchLookups:
+    """Rows a batch's writer would otherwise query one by one, loaded once (see ``mailworker.batch``).
+
+    Postings added during the batch join ``posted`` at once, so a second copy of a reading in
+    the same batch is still recognised as a resubmission without a flush.
+    """
+
+    review_items: dict[int, ReviewItem] = field(default_factory=dict)
+    posted: dict[PostedKey, PostedReading] = field(default_factory=dict)
+    new_postings: list[tuple[Message, PostedReading]] = field(default_factory=list)
+
+
+def _lookups(session: Session) -> BatchLookups | None:
+    found = session.info.get(LOOKUPS_KEY)
+    return found if isinstance(found, BatchLookups) else None
+
+
+def _existing_posting(session: Session, key: PostedKey) -> PostedReading | None:
+    lookups = _lookups(session)
+    if lookups is not None:
+        return lookups.posted.get(key)
+    return session.scalar(select(PostedReading).where(
+        PostedReading.account_id == key[0], PostedReading.fixation_date == key[1],
+        PostedReading.registers_key == key[2]))
+
+
 def post_reading(session: Session, account_id: str, readings: dict[str, int], fixation: date,
                  message_id: int | None, decided_by: str, reviewer: str | None = None) -> tuple[PostedReading, bool]:
     """Post a reading once; returns the row and whether it was new (False: a resubmission)."""
     key = registers_key(readings)
-    existing = session.scalar(select(PostedReading).where(
-        PostedReading.account_id == account_id, PostedReading.fixation_date == fixation,
-        PostedReading.registers_key == key))
+    existing = _existing_posting(session, (account_id, fixation, key))
     if existing is not None:
         existing.resubmissions += 1
         return existing, False
@@ -42,7 +71,11 @@ def post_reading(session: Session, account_id: str, readings: dict[str, int], fi
                         reviewer=reviewer, resubmissions=0)
     session.add(row)
     record_posted(session, account_id, readings, fixation)
-    session.flush()
+    lookups = _lookups(session)
+    if lookups is None:
+        session.flush()  # the id is wanted now; a batch assigns ids in one flush at its end
+    else:
+        lookups.posted[(account_id, fixation, key)] = row
     return row, True
 
 
@@ -71,7 +104,11 @@ def implied_consumption(session: Session, account_id: str, readings: dict[str, i
 
 def open_review(session: Session, row: Message, context: Context, result: dict[str, Any]) -> ReviewItem:
     """A review item with the reasons, the proposal and every candidate (replacing an older one)."""
-    item = session.scalar(select(ReviewItem).where(ReviewItem.message_id == row.id))
+    lookups = _lookups(session)
+    if lookups is not None:
+        item = lookups.review_items.get(row.id)
+    else:
+        item = session.scalar(select(ReviewItem).where(ReviewItem.message_id == row.id))
     match = context.match
     accounts = [c.account_id for c in match.candidates[:5]] if match else []
     fixation = date.fromisoformat(result["fixation_date"]) if result.get("fixation_date") else None
@@ -93,13 +130,17 @@ def write_results(session: Session, row: Message, context: Context) -> str:
         row.subject = decoded.subject[:2000]
         row.sender = decoded.sender_address[:500]
         row.sent_at = decoded.sent_at
-    row.summary = {k: v for k, v in result.items() if k != "evidence"}
-    context.result["summary"] = row.summary
+    stored = {k: v for k, v in result.items() if k != "evidence"}
+    context.result["summary"] = stored
     if result["decision"] == "accept" and result["account_id"] and result["readings"]:
         fixation = date.fromisoformat(result["fixation_date"])
         posted, new = post_reading(session, result["account_id"], result["readings"], fixation, row.id, "auto")
-        row.summary["posted_reading_id"] = posted.id
-        row.summary["resubmission"] = not new
+        stored.update(posted_reading_id=posted.id, resubmission=not new)
+        row.summary = stored  # assigned after posting: a JSON column does not notice changes made in place
+        lookups = _lookups(session)
+        if posted.id is None and lookups is not None:
+            lookups.new_postings.append((row, posted))  # the batch fills the id in after its flush
         return PROCESSED
+    row.summary = stored
     open_review(session, row, context, result)
     return REVIEW

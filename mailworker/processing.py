@@ -69,16 +69,33 @@ def write_decoded(session: Session, row: Message, context: Context) -> str:
     return PROCESSED
 
 
-def _quarantine(factory: sessionmaker[Session], ledger_id: int, error: BaseException) -> Outcome:
+def quarantine_row(row: Message, error: BaseException) -> Outcome:
+    """Mark ``row`` quarantined with the error and its traceback (the caller commits)."""
     text = f"{type(error).__name__}: {error}"[:2000].replace("\x00", "\\0")
+    row.status = QUARANTINED
+    row.error = text
+    row.traceback = "".join(traceback.format_exception(error))[-20000:].replace("\x00", "\\0")
+    row.attempts += 1
+    row.processed_at = datetime.now(UTC)
+    return Outcome(row.id, QUARANTINED, error=text)
+
+
+def finish_row(row: Message, context: Context, status: str) -> Outcome:
+    """Record the final ``status`` the stages and the writer reached (the caller commits)."""
+    row.status = status
+    row.error = "; ".join(context.reasons)[:2000] or None
+    row.traceback = None
+    row.attempts += 1
+    row.processed_at = datetime.now(UTC)
+    return Outcome(row.id, status, tuple(context.reasons), ack=ack_request(context, status))
+
+
+def _quarantine(factory: sessionmaker[Session], ledger_id: int, error: BaseException) -> Outcome:
     with factory.begin() as session:
         row = session.get(Message, ledger_id)
         if row is not None:
-            row.status = QUARANTINED
-            row.error = text
-            row.traceback = "".join(traceback.format_exception(error))[-20000:].replace("\x00", "\\0")
-            row.attempts += 1
-            row.processed_at = datetime.now(UTC)
+            return quarantine_row(row, error)
+    text = f"{type(error).__name__}: {error}"[:2000].replace("\x00", "\\0")
     return Outcome(ledger_id, QUARANTINED, error=text)
 
 
@@ -104,13 +121,7 @@ def _process_in(session: Session, ledger_id: int, raw: bytes | None, stages: Seq
             return None
         context = _context_for(session, row, raw, prepared)
         run_stages([stage for stage in stages if stage.name not in context.stages_run], context)
-        status = writer(session, row, context)
-        row.status = status
-        row.error = "; ".join(context.reasons)[:2000] or None
-        row.traceback = None
-        row.attempts += 1
-        row.processed_at = datetime.now(UTC)
-        return Outcome(ledger_id, status, tuple(context.reasons), ack=ack_request(context, status))
+        return finish_row(row, context, writer(session, row, context))
 
 
 def process_many(factory: sessionmaker[Session], items: Iterable[tuple[int, bytes | None]], stages: Sequence[Stage],

@@ -90,14 +90,17 @@ def registry_version(session: Session) -> tuple[int, datetime | None, int]:
 
 
 def record_posted(session: Session, account_id: str, readings: dict[str, int], fixation: date) -> None:
-    """Make a posted reading the account's last one when it is not older than the current last."""
+    """Make a posted reading the account's last one when it is not older than the current last.
+
+    ``updated_at`` is left alone: it marks changes of the registry's own data (imports), which
+    is what makes the daemon rebuild its match index; a posting does not change what matches.
+    """
     row = session.get(RegistryAccount, account_id)
     if row is None:
         return
     if row.last_reading_date is None or fixation >= row.last_reading_date:
         row.last_readings = dict(readings)
         row.last_reading_date = fixation
-        row.updated_at = datetime.now(UTC)
 
 
 class DbRegistry:

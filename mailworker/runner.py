@@ -13,13 +13,12 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_never
@@ -27,14 +26,16 @@ from tenacity.wait import wait_exponential_jitter
 
 from mailworker import ledger
 from mailworker.config import MailboxSettings, RetrySettings
-from mailworker.db.models import DUPLICATE, FETCHED, Message
+from mailworker.db.models import DUPLICATE, FETCHED
 from mailworker.faults import crash_point
+from mailworker.feeder import Feeder
 from mailworker.ledger import FetchedMessage
 from mailworker.locks import MailboxLock
-from mailworker.metrics import FETCH_SECONDS, FETCHED_TOTAL, MESSAGES, PROCESS_SECONDS, REASONS, RECONNECTS, heartbeat
-from mailworker.notify import Acknowledger, NotifyError
-from mailworker.pipeline import Context, Stage
-from mailworker.processing import DATABASE_TRANSIENT, Outcome, ResultWriter, log_outcome, process_many, write_decoded
+from mailworker.metrics import FETCH_SECONDS, FETCHED_TOTAL, RECONNECTS, heartbeat
+from mailworker.notify import Acknowledger
+from mailworker.parallel import PoolKeeper
+from mailworker.pipeline import Stage
+from mailworker.processing import DATABASE_TRANSIENT, Outcome, ResultWriter, write_decoded
 from mailworker.sources.imap import ImapSource, TransientImapError
 
 log = logging.getLogger(__name__)
@@ -114,56 +115,20 @@ def _record_alone(factory: sessionmaker[Session], message: FetchedMessage) -> li
             return ledger.record_refused(session, message, f"{type(error).__name__}: {error.orig}")
 
 
-def acknowledge(factory: sessionmaker[Session], acknowledger: Acknowledger, outcome: Outcome) -> None:
-    """Send the acknowledgement of a committed outcome (at most once) and record what happened."""
-    if outcome.ack is None:
-        return
-    try:
-        status = acknowledger.send(outcome.ack)
-    except NotifyError as error:
-        status = f"error:{error.kind}"
-        log.warning("acknowledgement for message %s failed (%s)", outcome.ledger_id, error.kind)
-    with factory.begin() as session:
-        session.execute(update(Message).where(Message.id == outcome.ledger_id).values(ack_status=status[:200]))
-
-
-def process_ids(factory: sessionmaker[Session], ids: Iterable[int], stages: Sequence[Stage],
-                should_stop: Callable[[], bool], writer: ResultWriter = write_decoded,
-                raws: dict[int, bytes] | None = None, mailbox: str = "local",
-                acknowledger: Acknowledger | None = None,
-                prepared: Mapping[int, Context | Exception] | None = None) -> list[Outcome]:
-    """Process each ledger row in its own transaction, stopping early when asked; count and log each."""
-    outcomes = []
-    items = ((ledger_id, (raws or {}).get(ledger_id)) for ledger_id in ids)
-    started = time.perf_counter()
-    for outcome in process_many(factory, items, stages, writer, should_stop=should_stop, prepared=prepared):
-        PROCESS_SECONDS.labels(mailbox).observe(time.perf_counter() - started)
-        MESSAGES.labels(mailbox, outcome.status).inc()
-        for reason in outcome.reasons:
-            REASONS.labels(mailbox, reason).inc()
-        log_outcome(outcome)
-        if acknowledger is not None:
-            acknowledge(factory, acknowledger, outcome)
-        outcomes.append(outcome)
-        started = time.perf_counter()
-    return outcomes
-
-
 class MailboxRunner:
     """Polls one IMAP mailbox folder into the ledger and the pipeline."""
 
     def __init__(self, settings: MailboxSettings, password: str, factory: sessionmaker[Session],
                  stages: Sequence[Stage], should_stop: Callable[[], bool],
                  writer: ResultWriter = write_decoded, lock: MailboxLock | None = None,
-                 acknowledger: Acknowledger | None = None) -> None:
+                 acknowledger: Acknowledger | None = None, keeper: PoolKeeper | None = None) -> None:
         self.settings = settings
         self.lock = lock
-        self.acknowledger = acknowledger
         self.password = password
         self.factory = factory
-        self.stages = stages
         self.should_stop = should_stop
-        self.writer = writer
+        self.keeper = keeper
+        self.feeder = Feeder(factory, stages, should_stop, writer, mailbox=settings.name, acknowledger=acknowledger)
         self.source: ImapSource | None = None
 
     def _connected(self) -> ImapSource:
@@ -192,14 +157,16 @@ class MailboxRunner:
     def _pass(self) -> PassReport:
         source = self._connected()
         report = PassReport()
+        report.add(self.feeder.flush())  # a batch left in the pool by an interrupted pass
+        if self.keeper is not None:
+            self.feeder.preparer = self.keeper.preparer()
         key = (self.settings.name, self.settings.folder, source.uidvalidity)
         with self.factory() as session:
             owed = ledger.pending_post_actions(session, *key)
             leftovers = ledger.pending_ids(session, self.settings.name)
             last = ledger.last_uid(session, *key)
         self._post_action(source, owed)
-        report.add(process_ids(self.factory, leftovers, self.stages, self.should_stop, self.writer,
-                               mailbox=self.settings.name, acknowledger=self.acknowledger))
+        report.add(self.feeder.leftovers(leftovers))
         uids = source.uids_after(last)
         for start in range(0, len(uids), self.settings.batch_size):
             if self.should_stop():
@@ -212,8 +179,8 @@ class MailboxRunner:
             report.duplicates += duplicates
             crash_point("after_commit")
             self._post_action(source, [m.uid for m in batch if m.uid is not None])
-            report.add(process_ids(self.factory, list(new_ids), self.stages, self.should_stop, self.writer,
-                                   new_ids, mailbox=self.settings.name, acknowledger=self.acknowledger))
+            report.add(self.feeder.feed(new_ids))
+        report.add(self.feeder.flush())
         return report
 
     def _post_action(self, source: ImapSource, uids: Sequence[int]) -> None:

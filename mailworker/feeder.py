@@ -1,0 +1,126 @@
+"""Hand recorded batches to processing: serially, or one batch ahead through worker processes.
+
+Both the daemon (``runner.py``) and ``ingest`` (``backfill.py``) record a batch
+in the ledger and then feed it here.  Without a pool the batch is processed at
+once.  With a pool (``runner.workers`` > 1, ``ingest --workers``) the
+database-free stages of batch *k* run in the worker processes while the caller
+fetches and records batch *k+1*; batch *k* is then finished by this process,
+which alone writes results (validation against the current registry, posting,
+review items), one transaction per batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailworker.batch import chunks, process_batch
+from mailworker.db.models import Message
+from mailworker.metrics import MESSAGES, PROCESS_SECONDS, REASONS
+from mailworker.notify import Acknowledger, NotifyError
+from mailworker.parallel import Job, PreparationError, Preparer
+from mailworker.pipeline import Context, Stage
+from mailworker.processing import Outcome, ResultWriter, log_outcome, write_decoded
+
+log = logging.getLogger(__name__)
+
+PROCESS_BATCH = 200  # messages whose results commit in one transaction
+
+
+def acknowledge(factory: sessionmaker[Session], acknowledger: Acknowledger, outcome: Outcome) -> None:
+    """Send the acknowledgement of a committed outcome (at most once) and record what happened."""
+    if outcome.ack is None:
+        return
+    try:
+        status = acknowledger.send(outcome.ack)
+    except NotifyError as error:
+        status = f"error:{error.kind}"
+        log.warning("acknowledgement for message %s failed (%s)", outcome.ledger_id, error.kind)
+    with factory.begin() as session:
+        session.execute(update(Message).where(Message.id == outcome.ledger_id).values(ack_status=status[:200]))
+
+
+def process_ids(factory: sessionmaker[Session], ids: Iterable[int], stages: Sequence[Stage],
+                should_stop: Callable[[], bool], writer: ResultWriter = write_decoded,
+                raws: Mapping[int, bytes] | None = None, mailbox: str = "local",
+                acknowledger: Acknowledger | None = None,
+                prepared: Mapping[int, Context | Exception] | None = None) -> list[Outcome]:
+    """Process ledger rows a batch per transaction (see ``mailworker.batch``), stopping early when asked.
+
+    Every outcome is counted and logged, and acknowledged once its batch has committed.
+    """
+    outcomes: list[Outcome] = []
+    items = [(ledger_id, (raws or {}).get(ledger_id)) for ledger_id in ids]
+    for chunk in chunks(items, PROCESS_BATCH):
+        if should_stop():
+            break
+        started = time.perf_counter()
+        done = process_batch(factory, chunk, stages, writer, should_stop=should_stop, prepared=prepared)
+        each = (time.perf_counter() - started) / max(1, len(done))
+        for outcome in done:
+            PROCESS_SECONDS.labels(mailbox).observe(each)
+            MESSAGES.labels(mailbox, outcome.status).inc()
+            for reason in outcome.reasons:
+                REASONS.labels(mailbox, reason).inc()
+            log_outcome(outcome)
+            if acknowledger is not None:
+                acknowledge(factory, acknowledger, outcome)
+        outcomes.extend(done)
+    return outcomes
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A recorded batch whose messages are still being prepared in the pool."""
+
+    raws: dict[int, bytes]
+    prepared: Iterator[tuple[int, Context | PreparationError]]
+
+
+class Feeder:
+    """Processes recorded batches, pipelined through ``preparer`` when one is given."""
+
+    def __init__(self, factory: sessionmaker[Session], stages: Sequence[Stage], should_stop: Callable[[], bool],
+                 writer: ResultWriter = write_decoded, *, mailbox: str = "local",
+                 acknowledger: Acknowledger | None = None, preparer: Preparer | None = None) -> None:
+        self.factory = factory
+        self.stages = stages
+        self.should_stop = should_stop
+        self.writer = writer
+        self.mailbox = mailbox
+        self.acknowledger = acknowledger
+        self.preparer = preparer
+        self._pending: _Pending | None = None
+
+    def feed(self, raws: dict[int, bytes]) -> list[Outcome]:
+        """Take a recorded batch {ledger id: raw}; returns the outcomes finished meanwhile."""
+        if self.preparer is None:
+            return self._process(raws, None)
+        previous = self._pending
+        jobs = [Job(ledger_id, raw) for ledger_id, raw in raws.items()]
+        self._pending = _Pending(raws, self.preparer.prepare(jobs)) if jobs else None
+        return self._finish(previous)
+
+    def leftovers(self, ids: Sequence[int]) -> list[Outcome]:
+        """Process rows recorded earlier but never finished (raw bytes read back), in this process."""
+        return process_ids(self.factory, ids, self.stages, self.should_stop, self.writer, mailbox=self.mailbox,
+                           acknowledger=self.acknowledger)
+
+    def flush(self) -> list[Outcome]:
+        """Finish the batch still in the pool, if any."""
+        previous, self._pending = self._pending, None
+        return self._finish(previous)
+
+    def _finish(self, pending: _Pending | None) -> list[Outcome]:
+        if pending is None:
+            return []
+        return self._process(pending.raws, dict(pending.prepared))
+
+    def _process(self, raws: dict[int, bytes], prepared: Mapping[int, Context | Exception] | None) -> list[Outcome]:
+        return process_ids(self.factory, list(raws), self.stages, self.should_stop, self.writer, raws,
+                           mailbox=self.mailbox, acknowledger=self.acknowledger, prepared=prepared)
