@@ -138,10 +138,11 @@ def _preload(session: Session, rows: Mapping[int, Message], contexts: Mapping[in
     """Registry accounts, review items and earlier postings the batch's writer will ask for."""
     ready = [c for c in contexts.values() if isinstance(c, Context)]
     accounts = set().union(*(_accounts_of(c) for c in ready)) if ready else set()
-    if accounts:
-        list(session.scalars(select(RegistryAccount).where(RegistryAccount.account_id.in_(accounts))))
     items = session.scalars(select(ReviewItem).where(ReviewItem.message_id.in_(list(rows))))
     lookups = BatchLookups(review_items={item.message_id: item for item in items})
+    if accounts:  # session.get finds them in the identity map from now on
+        query = select(RegistryAccount).where(RegistryAccount.account_id.in_(accounts))
+        lookups.accounts = {row.account_id: row for row in session.scalars(query)}
     keys = _posting_keys(ready)
     if keys:
         pairs = list({(account, day) for account, day, _ in keys})

@@ -41,6 +41,7 @@ class BatchLookups:
 
     review_items: dict[int, ReviewItem] = field(default_factory=dict)
     posted: dict[PostedKey, PostedReading] = field(default_factory=dict)
+    accounts: dict[str, Any] = field(default_factory=dict)  # held here so the session's identity map keeps them
     new_postings: list[tuple[Message, PostedReading]] = field(default_factory=list)
 
 
