@@ -1,10 +1,12 @@
 """Raw RFC 5322 bytes → a decoded message: headers, text body, forwarded parts, attachment list.
 
-The fast path walks the stdlib ``email`` tree itself (compat32 policy, which
-never raises on bad headers) and decodes every text part with
-:func:`mailworker.charsets.decode_bytes`.  When that walk fails on a broken
-message, mail-parser's more forgiving parse is the fallback, and failing both,
-the message decodes to its headers only: it never raises.
+Well-formed messages are split by :mod:`mailworker.mime_fast` straight on the
+bytes.  Everything else walks the stdlib ``email`` tree (compat32 policy, which
+never raises on bad headers); both decode every text part with
+:func:`mailworker.charsets.decode_bytes` and give identical results.  When the
+stdlib walk fails on a broken message, mail-parser's more forgiving parse is the
+fallback, and failing both, the message decodes to its headers only: it never
+raises.
 """
 
 from __future__ import annotations
@@ -86,7 +88,12 @@ def _part_text(part: EmailMessage, decoded: DecodedMessage) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         payload = str(part.get_payload() or "").encode("utf-8", "replace")
-    text, codec = decode_bytes(payload[: MAX_TEXT_CHARS * 4], part.get_content_charset())
+    return payload_text(payload, part.get_content_charset(), decoded)
+
+
+def payload_text(payload: bytes, charset: str | None, decoded: DecodedMessage) -> str:
+    """A text part's decoded payload as text; the codec used is recorded in ``decoded.charsets``."""
+    text, codec = decode_bytes(payload[: MAX_TEXT_CHARS * 4], charset)
     decoded.charsets.append(codec)
     # NUL never means anything in mail text, and PostgreSQL text columns refuse it.
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
@@ -146,13 +153,18 @@ def _forwarded_text(part: EmailMessage, decoded: DecodedMessage) -> str:
 def _fill_from_tree(message: EmailMessage, decoded: DecodedMessage) -> None:
     decoded.subject = header_text(message.get("Subject"))
     plain, html = _walk(message, decoded)
+    choose_body(plain, html, decoded)
+    decoded.defects.extend(type(d).__name__ for d in getattr(message, "defects", []))
+
+
+def choose_body(plain: list[str], html: list[str], decoded: DecodedMessage) -> None:
+    """The body is the non-blank plain parts, else the HTML parts as text; cut to ``MAX_TEXT_CHARS``."""
     plain_text = "\n\n".join(t for t in plain if t.strip())
     if plain_text.strip():
         decoded.body_text, decoded.body_source = plain_text, "plain"
     elif html:
         decoded.body_text, decoded.body_source = "\n\n".join(html_to_text(h) for h in html), "html"
     decoded.body_text = decoded.body_text[:MAX_TEXT_CHARS]
-    decoded.defects.extend(type(d).__name__ for d in getattr(message, "defects", []))
 
 
 def _fill_headers(message: EmailMessage, decoded: DecodedMessage, internaldate: datetime | None) -> None:
@@ -190,7 +202,19 @@ def _fallback(raw: bytes, decoded: DecodedMessage, error: Exception) -> None:
 
 
 def decode_message(raw: bytes, internaldate: datetime | None = None) -> DecodedMessage:
-    """Decode ``raw`` into a :class:`DecodedMessage`; never raises for any bytes."""
+    """Decode ``raw`` into a :class:`DecodedMessage`; never raises for any bytes.
+
+    Well-formed messages take :func:`mailworker.mime_fast.decode_fast`, which gives exactly what
+    :func:`decode_message_stdlib` gives (tests/test_mime_fast.py); the rest take the stdlib path.
+    """
+    from mailworker.mime_fast import decode_fast  # imported here: mime_fast builds on this module
+
+    decoded = decode_fast(raw, internaldate)
+    return decoded if decoded is not None else decode_message_stdlib(raw, internaldate)
+
+
+def decode_message_stdlib(raw: bytes, internaldate: datetime | None = None) -> DecodedMessage:
+    """Decode ``raw`` with the stdlib ``email`` parser (compat32); never raises for any bytes."""
     decoded = DecodedMessage()
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     try:
