@@ -141,13 +141,14 @@ def _preload(session: Session, rows: Mapping[int, Message], contexts: Mapping[in
     items = session.scalars(select(ReviewItem).where(ReviewItem.message_id.in_(list(rows))))
     lookups = BatchLookups(review_items={item.message_id: item for item in items})
     if accounts:  # session.get finds them in the identity map from now on
-        query = select(RegistryAccount).where(RegistryAccount.account_id.in_(accounts))
-        lookups.accounts = {row.account_id: row for row in session.scalars(query)}
+        found = session.scalars(select(RegistryAccount).where(RegistryAccount.account_id.in_(accounts)))
+        lookups.accounts = {row.account_id: row for row in found}
     keys = _posting_keys(ready)
     if keys:
         pairs = list({(account, day) for account, day, _ in keys})
-        query = select(PostedReading).where(tuple_(PostedReading.account_id, PostedReading.fixation_date).in_(pairs))
-        lookups.posted = {(p.account_id, p.fixation_date, p.registers_key): p for p in session.scalars(query)}
+        postings = session.scalars(select(PostedReading).where(
+            tuple_(PostedReading.account_id, PostedReading.fixation_date).in_(pairs)))
+        lookups.posted = {(p.account_id, p.fixation_date, p.registers_key): p for p in postings}
     return lookups
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -103,7 +104,11 @@ class Feeder:
             return self._process(raws, None)
         previous = self._pending
         jobs = [Job(ledger_id, raw) for ledger_id, raw in raws.items()]
-        self._pending = _Pending(raws, self.preparer.prepare(jobs)) if jobs else None
+        try:
+            self._pending = _Pending(raws, self.preparer.prepare(jobs)) if jobs else None
+        except BrokenProcessPool:
+            self._pool_lost()
+            return self._finish(previous) + self._process(raws, None)
         return self._finish(previous)
 
     def leftovers(self, ids: Sequence[int]) -> list[Outcome]:
@@ -119,7 +124,19 @@ class Feeder:
     def _finish(self, pending: _Pending | None) -> list[Outcome]:
         if pending is None:
             return []
-        return self._process(pending.raws, dict(pending.prepared))
+        try:
+            prepared = dict(pending.prepared)
+        except BrokenProcessPool:
+            self._pool_lost()
+            return self._process(pending.raws, None)
+        return self._process(pending.raws, prepared)
+
+    def _pool_lost(self) -> None:
+        """A worker process died: go on in this process until the next pass brings a new pool."""
+        log.error("a decode/extract worker process died; this batch is finished in the worker itself")
+        if self.preparer is not None:
+            self.preparer.broken = True
+        self.preparer = None
 
     def _process(self, raws: dict[int, bytes], prepared: Mapping[int, Context | Exception] | None) -> list[Outcome]:
         return process_ids(self.factory, list(raws), self.stages, self.should_stop, self.writer, raws,

@@ -14,10 +14,12 @@ import multiprocessing
 import traceback
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mailworker.config import DecisionSettings
+from mailworker.faults import crash_point
 from mailworker.matching import RegistryIndex
 from mailworker.pipeline import Context, Stage, run_stages
 from mailworker.registry import RegistryRecord, StreetAlias
@@ -58,6 +60,7 @@ def _init_worker(records: list[RegistryRecord], aliases: list[StreetAlias], sett
 
 
 def _prepare(job: Job) -> tuple[int, Context | PreparationError]:
+    crash_point("pool_worker")
     try:
         context = run_stages(_WORKER_STAGES, Context(raw=job.raw, ledger_id=job.ledger_id))
     except Exception as error:  # noqa: BLE001 - handed to the writer, which quarantines the message
@@ -74,10 +77,18 @@ class Preparer:
         self._executor: Executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker, initargs=(records, aliases, settings))
+        self.broken = False  # a worker process died: the pool must be replaced
 
     def prepare(self, jobs: Sequence[Job]) -> Iterator[tuple[int, Context | PreparationError]]:
-        """Prepared contexts in job order (submitted at once, computed in the background)."""
-        return self._executor.map(_prepare, jobs, chunksize=8)
+        """Prepared contexts in job order (submitted at once, computed in the background).
+
+        Raises ``BrokenProcessPool`` (here or while iterating) when a worker process died.
+        """
+        try:
+            return self._executor.map(_prepare, jobs, chunksize=8)
+        except BrokenProcessPool:
+            self.broken = True
+            raise
 
     def close(self) -> None:
         """Stop the worker processes."""
@@ -99,7 +110,8 @@ class PoolKeeper:
     """Keeps the daemon's match index and worker pool in step with the registry table.
 
     Checked before every pass: when a registry import changed accounts or aliases, the
-    index is rebuilt and the worker processes are restarted over the new snapshot.
+    index is rebuilt and the worker processes are restarted over the new snapshot; a pool
+    that lost a worker process is replaced too.
     """
 
     def __init__(self, registry: DbRegistry, factory: sessionmaker[Session], workers: int,
@@ -113,7 +125,8 @@ class PoolKeeper:
     def preparer(self) -> Preparer | None:
         """The pool for this pass (None when running serially), restarted if the registry changed."""
         changed = self.registry.refresh()
-        if self.workers > 1 and (changed or self._preparer is None):
+        broken = self._preparer is not None and self._preparer.broken
+        if self.workers > 1 and (changed or broken or self._preparer is None):
             self.close()
             self._preparer = start_preparer(self.factory, self.workers, self.settings)
         return self._preparer

@@ -168,7 +168,7 @@ def test_a_failing_writer_falls_back_to_one_transaction_per_message(factory: ses
         assert posted == [22950, 23050]
         rows = [session.get(Message, i) for i, _ in items]
         assert [m.attempts for m in rows if m] == [1, 1, 1]
-        assert "ValueError: cannot store this one" in (rows[1].error if rows[1] else "")
+        assert rows[1] is not None and "ValueError: cannot store this one" in (rows[1].error or "")
 
 
 def test_only_rows_still_fetched_are_processed(factory: sessionmaker[Session], fixture_registry: Path) -> None:
@@ -227,3 +227,28 @@ def test_daemon_pass_with_worker_processes_ends_like_the_serial_one(dovecot: Any
         ends.append(snapshot(factory))
     assert ends[0] == ends[1]
     assert len(ends[0]["posted"]) >= 40
+
+
+def test_a_dead_worker_process_loses_nothing(tmp_path: Path, fixture_registry: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool worker killed mid-batch: the batch is finished in the worker itself and the next pass gets a new pool."""
+    from mailworker.feeder import Feeder
+
+    factory = sqlite_factory(tmp_path / "dead.db")
+    registry = load_registry(factory, fixture_registry)
+    stages = build_stages(registry, DecisionSettings())
+    monkeypatch.setenv("MAILWORKER_CRASH_AT", "pool_worker")  # inherited by the pool's processes only
+    keeper = PoolKeeper(registry, factory, 2, DecisionSettings())
+    try:
+        pool = keeper.preparer()
+        feeder = Feeder(factory, stages, lambda: False, write_results, preparer=pool)
+        items = record(factory, [customer_mail(n, 22900 + 10 * n) for n in range(1, 11)])
+        raws = {ledger_id: raw or b"" for ledger_id, raw in items}
+        first, second = dict(list(raws.items())[:5]), dict(list(raws.items())[5:])
+        done = feeder.feed(first) + feeder.feed(second) + feeder.flush()
+        assert sorted(o.ledger_id for o in done) == [i for i, _ in items]
+        assert {o.status for o in done} <= {"processed", "review"}
+        assert pool is not None and pool.broken and feeder.preparer is None
+        assert keeper.preparer() is not pool
+    finally:
+        keeper.close()
