@@ -4,7 +4,9 @@ Each message still runs its stages alone, and a stage that raises quarantines
 that message only (stages read the database, they never write it).  What the
 writer stores for the whole batch is flushed and committed once, with the
 rows it needs (ledger rows, raw bytes, registry accounts, open review items,
-earlier postings) loaded in a few queries instead of several per message.
+earlier postings) loaded in a few queries instead of several per message, and
+the ledger rows read and written as plain values (one bulk UPDATE by primary
+key) rather than through the ORM's unit of work.
 
 When the writer raises, the database refuses the batch for a reason that is
 not transient (a value it cannot store, a row another worker wrote meanwhile),
@@ -20,9 +22,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailworker.db.models import FETCHED, Message, PostedReading, RawBlob, RegistryAccount, ReviewItem
@@ -87,17 +91,49 @@ def _batch_in(session: Session, items: Sequence[tuple[int, bytes | None]], stage
             session.flush()
             for row, posted in lookups.new_postings:
                 row.summary = {**(row.summary or {}), "posted_reading_id": posted.id}
+            finished = [rows[ledger_id].changes() for ledger_id in contexts]
+            if finished:
+                session.execute(update(Message), finished)
         finally:
             session.info.pop(LOOKUPS_KEY, None)
     return outcomes
 
 
-def _load_rows(session: Session, ids: Sequence[int], statuses: Sequence[str]) -> dict[int, Message]:
-    query = select(Message).where(Message.id.in_(list(ids)), Message.status.in_(list(statuses)))
-    return {row.id: row for row in session.scalars(query)}
+@dataclass(slots=True)
+class BatchRow:
+    """A plain copy of the ledger columns processing reads and writes; stored back in one bulk UPDATE."""
+
+    id: int
+    sha256: str
+    internaldate: datetime | None
+    headers_only: bool
+    status: str
+    attempts: int
+    processed_at: datetime | None = None
+    error: str | None = None
+    traceback: str | None = None
+    subject: str | None = None
+    sender: str | None = None
+    sent_at: datetime | None = None
+    summary: dict[str, Any] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The columns processing sets, keyed for an UPDATE by primary key."""
+        return {name: getattr(self, name) for name in _WRITTEN}
 
 
-def _raws(session: Session, items: Sequence[tuple[int, bytes | None]], rows: Mapping[int, Message]
+_READ = ("id", "sha256", "internaldate", "headers_only", "status", "attempts")
+_WRITTEN = ("id", "status", "attempts", "processed_at", "error", "traceback", "subject", "sender", "sent_at",
+            "summary")
+
+
+def _load_rows(session: Session, ids: Sequence[int], statuses: Sequence[str]) -> dict[int, BatchRow]:
+    columns = [getattr(Message, name) for name in _READ]
+    query = select(*columns).where(Message.id.in_(list(ids)), Message.status.in_(list(statuses)))
+    return {row.id: BatchRow(*row) for row in session.execute(query)}
+
+
+def _raws(session: Session, items: Sequence[tuple[int, bytes | None]], rows: Mapping[int, BatchRow]
           ) -> dict[int, bytes]:
     """Raw bytes per ledger id: the ones given, the rest read back in one query."""
     given = {ledger_id: raw for ledger_id, raw in items if raw is not None}
@@ -107,7 +143,7 @@ def _raws(session: Session, items: Sequence[tuple[int, bytes | None]], rows: Map
     return {i: given[i] if i in given else blobs.get(rows[i].sha256, b"") for i in rows}
 
 
-def _pure_stages(session: Session, row: Message, raws: Mapping[int, bytes], stages: Sequence[Stage],
+def _pure_stages(session: Session, row: BatchRow, raws: Mapping[int, bytes], stages: Sequence[Stage],
                  prepared: Context | Exception | None) -> Context | Exception:
     """The context after every stage that precedes validation, or the exception one of them raised."""
     if isinstance(prepared, Exception):
@@ -133,7 +169,7 @@ def _accounts_of(context: Context) -> set[str]:
     return found | ({match.account_id} if match.account_id else set())
 
 
-def _preload(session: Session, rows: Mapping[int, Message], contexts: Mapping[int, Context | Exception]
+def _preload(session: Session, rows: Mapping[int, BatchRow], contexts: Mapping[int, Context | Exception]
              ) -> BatchLookups:
     """Registry accounts, review items and earlier postings the batch's writer will ask for."""
     ready = [c for c in contexts.values() if isinstance(c, Context)]
@@ -163,7 +199,7 @@ def _posting_keys(contexts: Sequence[Context]) -> set[tuple[str, date, str]]:
     return keys
 
 
-def _finish(session: Session, row: Message, found: Context | Exception, stages: Sequence[Stage],
+def _finish(session: Session, row: BatchRow, found: Context | Exception, stages: Sequence[Stage],
             writer: ResultWriter) -> Outcome:
     """Validation, decision and the writer for one message; a stage failure quarantines it in the batch."""
     if not isinstance(found, Exception):

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailworker.classify import summary
-from mailworker.db.models import PROCESSED, REVIEW, Message, PostedReading, ReviewItem
+from mailworker.db.models import PROCESSED, REVIEW, PostedReading, ReviewItem
 from mailworker.pipeline import Context
 from mailworker.registry_store import record_posted, to_record
 from mailworker.stages.decide import DAYS_PER_MONTH
+
+if TYPE_CHECKING:
+    from mailworker.processing import LedgerRow
 
 LOOKUPS_KEY = "mailworker.lookups"
 PostedKey = tuple[str, date, str]
@@ -42,7 +45,7 @@ class BatchLookups:
     review_items: dict[int, ReviewItem] = field(default_factory=dict)
     posted: dict[PostedKey, PostedReading] = field(default_factory=dict)
     accounts: dict[str, Any] = field(default_factory=dict)  # held here so the session's identity map keeps them
-    new_postings: list[tuple[Message, PostedReading]] = field(default_factory=list)
+    new_postings: list[tuple[LedgerRow, PostedReading]] = field(default_factory=list)
 
 
 def _lookups(session: Session) -> BatchLookups | None:
@@ -103,7 +106,7 @@ def implied_consumption(session: Session, account_id: str, readings: dict[str, i
     return info
 
 
-def open_review(session: Session, row: Message, context: Context, result: dict[str, Any]) -> ReviewItem:
+def open_review(session: Session, row: LedgerRow, context: Context, result: dict[str, Any]) -> ReviewItem:
     """A review item with the reasons, the proposal and every candidate (replacing an older one)."""
     lookups = _lookups(session)
     if lookups is not None:
@@ -123,7 +126,7 @@ def open_review(session: Session, row: Message, context: Context, result: dict[s
     return item
 
 
-def write_results(session: Session, row: Message, context: Context) -> str:
+def write_results(session: Session, row: LedgerRow, context: Context) -> str:
     """Store the outcome of the stages for ``row``; returns its ledger status."""
     result = summary(context)
     decoded = context.decoded

@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,7 +28,27 @@ log = logging.getLogger(__name__)
 # Database trouble that waiting can fix: connection lost, server restarting, disk full, read-only.
 DATABASE_TRANSIENT: tuple[type[Exception], ...] = (OperationalError, InternalError)
 
-ResultWriter = Callable[[Session, Message, Context], str]
+
+
+class LedgerRow(Protocol):
+    """What processing reads and writes of a ledger row: a ``Message``, or the batch path's plain copy."""
+
+    id: int
+    sha256: str
+    internaldate: datetime | None
+    headers_only: bool
+    status: str
+    attempts: int
+    processed_at: datetime | None
+    error: str | None
+    traceback: str | None
+    subject: str | None
+    sender: str | None
+    sent_at: datetime | None
+    summary: dict[str, Any] | None
+
+
+ResultWriter = Callable[[Session, LedgerRow, Context], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +77,7 @@ def ack_request(context: Context, status: str) -> AckRequest | None:
         readings=summary.get("readings"), fixation_date=summary.get("fixation_date"))
 
 
-def write_decoded(session: Session, row: Message, context: Context) -> str:
+def write_decoded(session: Session, row: LedgerRow, context: Context) -> str:
     """Store what the stages found on the ledger row; returns the final status."""
     decoded = context.decoded
     if decoded is not None:
@@ -69,7 +90,7 @@ def write_decoded(session: Session, row: Message, context: Context) -> str:
     return PROCESSED
 
 
-def quarantine_row(row: Message, error: BaseException) -> Outcome:
+def quarantine_row(row: LedgerRow, error: BaseException) -> Outcome:
     """Mark ``row`` quarantined with the error and its traceback (the caller commits)."""
     text = f"{type(error).__name__}: {error}"[:2000].replace("\x00", "\\0")
     row.status = QUARANTINED
@@ -80,7 +101,7 @@ def quarantine_row(row: Message, error: BaseException) -> Outcome:
     return Outcome(row.id, QUARANTINED, error=text)
 
 
-def finish_row(row: Message, context: Context, status: str) -> Outcome:
+def finish_row(row: LedgerRow, context: Context, status: str) -> Outcome:
     """Record the final ``status`` the stages and the writer reached (the caller commits)."""
     row.status = status
     row.error = "; ".join(context.reasons)[:2000] or None
