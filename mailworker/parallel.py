@@ -11,6 +11,7 @@ quarantined with its traceback exactly as in the serial path.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import traceback
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -55,6 +56,9 @@ def split_stages(stages: Sequence[Stage]) -> tuple[tuple[Stage, ...], tuple[Stag
 
 def _init_worker(records: list[RegistryRecord], aliases: list[StreetAlias], settings: DecisionSettings) -> None:
     global _WORKER_STAGES
+    # systemd and a terminal signal the whole process group: the writer decides when the pool stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     index = RegistryIndex.build(records, aliases, fuzzy_threshold=settings.fuzzy_threshold)
     _WORKER_STAGES = split_stages(build_stages(MemoryRegistry(index), settings))[0]
 

@@ -252,3 +252,43 @@ def test_a_dead_worker_process_loses_nothing(tmp_path: Path, fixture_registry: P
         assert keeper.preparer() is not pool
     finally:
         keeper.close()
+
+
+@pytest.mark.dovecot
+def test_daemon_with_worker_processes_stops_cleanly_on_a_signal_to_its_group(dovecot: Any, tmp_path: Path,
+                                                                            fixture_registry: Path) -> None:
+    """`run --workers 2` processes mail that arrives while it idles; SIGINT to the whole group exits 0 quietly."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_operations import worker_settings
+
+    url = f"sqlite:///{tmp_path / 'daemon.db'}"
+    _, env = worker_settings(tmp_path, dovecot, url)
+    root = Path(__file__).resolve().parents[1]
+    command = [sys.executable, str(root / "worker.py")]
+    subprocess.run([*command, "registry", "import", str(fixture_registry / "registry.csv"), "--aliases",
+                    str(fixture_registry / "street_aliases.csv")], env=env, check=True, capture_output=True)
+    daemon = subprocess.Popen([*command, "run", "--workers", "2"], env=env, text=True, start_new_session=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(3.0)  # pool started, connected, idling
+        dovecot.append_many(customer_mail(n, 22900 + 10 * n) for n in range(1, 6))
+        factory = session_factory(make_engine(url))
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and processed(factory) < 5:
+            time.sleep(0.2)
+        assert processed(factory) == 5
+    finally:
+        os.killpg(daemon.pid, signal.SIGINT)  # Ctrl-C on a terminal; systemd sends SIGTERM the same way
+        _, err = daemon.communicate(timeout=30)
+    assert daemon.returncode == 0, err
+    assert "died" not in err and "Traceback" not in err
+
+
+def processed(factory: sessionmaker[Session]) -> int:
+    with factory() as session:
+        return len(list(session.scalars(select(Message.id).where(Message.status == "processed"))))
