@@ -143,7 +143,7 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     stop = StopFlag()
     stop.install()
     backfill = Backfill(app.factory, app.settings, app.stages(), stop, make_acknowledger(app.settings),
-                        workers=args.workers)
+                        workers=args.workers or app.settings.runner.workers)
     backfill.run(args.paths)
     log.info("ingest done: %s new, %s already known", backfill.added, backfill.known)
     with app.factory() as session:
@@ -257,8 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     ingest = sub.add_parser("ingest", help="ingest .eml files, folders, Maildirs or mbox files")
     ingest.add_argument("paths", nargs="+")
-    ingest.add_argument("--workers", type=int, default=1,
-                        help="processes for decode+extract (default 1: all in this process)")
+    ingest.add_argument("--workers", type=int, default=0,
+                        help="processes for decode+extract (default: runner.workers from settings.yaml)")
     ingest.set_defaults(func=cmd_ingest)
     stats = sub.add_parser("stats", help="counts of messages by status")
     stats.add_argument("--json", action="store_true")
