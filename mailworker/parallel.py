@@ -11,7 +11,10 @@ quarantined with its traceback exactly as in the serial path.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
+import threading
+import time
 import traceback
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -54,13 +57,22 @@ def split_stages(stages: Sequence[Stage]) -> tuple[tuple[Stage, ...], tuple[Stag
     return tuple(stages[:index]), tuple(stages[index:])
 
 
-def _init_worker(records: list[RegistryRecord], aliases: list[StreetAlias], settings: DecisionSettings) -> None:
+def _init_worker(parent: int, records: list[RegistryRecord], aliases: list[StreetAlias],
+                 settings: DecisionSettings) -> None:
     global _WORKER_STAGES
     # systemd and a terminal signal the whole process group: the writer decides when the pool stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     index = RegistryIndex.build(records, aliases, fuzzy_threshold=settings.fuzzy_threshold)
     _WORKER_STAGES = split_stages(build_stages(MemoryRegistry(index), settings))[0]
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker process once its parent is gone (killed with SIGKILL, say): no orphans are left."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
 
 
 def _prepare(job: Job) -> tuple[int, Context | PreparationError]:
@@ -80,7 +92,7 @@ class Preparer:
                  settings: DecisionSettings) -> None:
         self._executor: Executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker, initargs=(records, aliases, settings))
+            initializer=_init_worker, initargs=(os.getpid(), records, aliases, settings))
         self.broken = False  # a worker process died: the pool must be replaced
 
     def prepare(self, jobs: Sequence[Job]) -> Iterator[tuple[int, Context | PreparationError]]:

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,24 +47,50 @@ def settings_file(tmp_path: Path, server: Any, db_url: str) -> Path:
     return config
 
 
+TAG = "MAILWORKER_TEST_TAG"  # inherited by every process a test's workers start
+
+
+def processes_tagged(tag: str) -> list[int]:
+    """Pids of live processes whose environment carries ``TAG=tag``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            environ = (entry / "environ").read_bytes() if entry.name.isdigit() else b""
+        except OSError:
+            continue
+        if f"{TAG}={tag}".encode() in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def run_worker(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "--log-level", "WARNING", *args], env=env,
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def test_random_sigkill_rounds_lose_and_double_nothing(dovecot: Any, db_url: str, tmp_path: Path) -> None:
-    """After many SIGKILLs at random points, each message is in one final state, posted once, and flagged."""
-    raws = corpus_copies(16)
+    """After many SIGKILLs at random points (every other run with worker processes), nothing is lost or doubled."""
+    raws = corpus_copies(40)
     dovecot.append_many(raws)
     config = settings_file(tmp_path, dovecot, db_url)
-    env = {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password}
+    env = {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password,
+           TAG: uuid.uuid4().hex}
     subprocess.run([sys.executable, str(ROOT / "worker.py"), "registry", "import",
                     str(DEV_CORPUS / "registry.csv"), "--aliases", str(DEV_CORPUS / "street_aliases.csv")],
                    env=env, check=True, capture_output=True)
     rng = random.Random(20261125)
     killed = 0
-    for _ in range(ROUNDS):
-        proc = run_worker(env, "run", "--once")
+    for round_number in range(ROUNDS):
+        proc = run_worker(env, "run", "--once", "--workers", str(1 + round_number % 2))
         time.sleep(rng.uniform(0.8, 2.0))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -72,6 +100,7 @@ def test_random_sigkill_rounds_lose_and_double_nothing(dovecot: Any, db_url: str
     _, err = final.communicate(timeout=300)
     assert final.returncode == 0, err.decode()[-2000:]
     assert killed >= ROUNDS // 2, "the worker finished before most kills: make the mailbox bigger"
+    assert wait_until(lambda: not processes_tagged(env[TAG])), "worker processes outlived their killed parent"
 
     factory = session_factory(make_engine(db_url))
     with factory() as session:
