@@ -15,6 +15,7 @@ import email
 import email.header
 import email.policy
 import email.utils
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message as EmailMessage
@@ -167,20 +168,22 @@ def choose_body(plain: list[str], html: list[str], decoded: DecodedMessage) -> N
     decoded.body_text = decoded.body_text[:MAX_TEXT_CHARS]
 
 
-def _fill_headers(message: EmailMessage, decoded: DecodedMessage, internaldate: datetime | None) -> None:
-    name, address = email.utils.parseaddr(header_text(message.get("From")))
-    decoded.sender_name, decoded.sender_address = name, address
-    decoded.to = header_text(message.get("To"))
-    decoded.message_id = header_text(message.get("Message-ID")) or None
-    decoded.in_reply_to = header_text(message.get("In-Reply-To")) or None
-    decoded.references = header_text(message.get("References")) or None
-    decoded.date_header = header_text(message.get("Date")) or None
+def fill_headers_with(message: EmailMessage, decoded: DecodedMessage, internaldate: datetime | None,
+                      text_of: Callable[[object], str] = header_text,
+                      address_of: Callable[[str], tuple[str, str]] = email.utils.parseaddr) -> None:
+    """Fill the header fields of ``decoded``, reading values with ``text_of`` and ``address_of``."""
+    decoded.sender_name, decoded.sender_address = address_of(text_of(message.get("From")))
+    decoded.to = text_of(message.get("To"))
+    decoded.message_id = text_of(message.get("Message-ID")) or None
+    decoded.in_reply_to = text_of(message.get("In-Reply-To")) or None
+    decoded.references = text_of(message.get("References")) or None
+    decoded.date_header = text_of(message.get("Date")) or None
     received = [" ".join(str(v).split()).replace("\x00", "") for v in (message.get_all("Received") or [])]
     decoded.sent_at, decoded.sent_at_source = message_datetime(decoded.date_header, received, internaldate)
     for key in _AUTO_HEADERS:
         value = message.get(key)
         if value is not None:
-            decoded.auto_headers[key] = header_text(value)
+            decoded.auto_headers[key] = text_of(value)
 
 
 def _fallback(raw: bytes, decoded: DecodedMessage, error: Exception) -> None:
@@ -218,7 +221,7 @@ def decode_message_stdlib(raw: bytes, internaldate: datetime | None = None) -> D
     decoded = DecodedMessage()
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     try:
-        _fill_headers(message, decoded, internaldate)
+        fill_headers_with(message, decoded, internaldate)
     except Exception as error:  # noqa: BLE001 - a header we cannot read is a defect, not a crash
         decoded.defects.append(f"headers:{type(error).__name__}")
     try:

@@ -1,4 +1,4 @@
-"""Header fields for the fast decode path: ``mime._fill_headers`` with two exact shortcuts.
+"""Header fields for the fast decode path: ``mime.fill_headers_with`` with two exact shortcuts.
 
 * :func:`plain_header_text` skips the RFC 2047 machinery for ASCII values without ``=?``:
   ``email.header.decode_header`` returns such a value unchanged, and ``repair_mojibake`` never
@@ -16,8 +16,7 @@ import re
 from datetime import datetime
 from email.message import Message
 
-from mailworker.mime import _AUTO_HEADERS, DecodedMessage, header_text
-from parsers.dates import message_datetime
+from mailworker.mime import DecodedMessage, fill_headers_with, header_text
 
 # RFC 5322 atext: no specials, no white space, no controls; dots anywhere, as parseaddr keeps them.
 _ADDR_SPEC = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"
@@ -46,16 +45,5 @@ def parse_address(value: str) -> tuple[str, str]:
 
 
 def fill_headers(message: Message, decoded: DecodedMessage, internaldate: datetime | None) -> None:
-    """What ``mime._fill_headers`` fills in, from the same header values, with the shortcuts above."""
-    decoded.sender_name, decoded.sender_address = parse_address(plain_header_text(message.get("From")))
-    decoded.to = plain_header_text(message.get("To"))
-    decoded.message_id = plain_header_text(message.get("Message-ID")) or None
-    decoded.in_reply_to = plain_header_text(message.get("In-Reply-To")) or None
-    decoded.references = plain_header_text(message.get("References")) or None
-    decoded.date_header = plain_header_text(message.get("Date")) or None
-    received = [" ".join(str(v).split()).replace("\x00", "") for v in (message.get_all("Received") or [])]
-    decoded.sent_at, decoded.sent_at_source = message_datetime(decoded.date_header, received, internaldate)
-    for key in _AUTO_HEADERS:
-        value = message.get(key)
-        if value is not None:
-            decoded.auto_headers[key] = plain_header_text(value)
+    """What ``mime.fill_headers_with`` fills in by default, from the same header values, with the shortcuts above."""
+    fill_headers_with(message, decoded, internaldate, plain_header_text, parse_address)
