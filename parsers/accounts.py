@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 
 from parsers.phones import find_phones
 from parsers.types import Candidate
@@ -41,8 +42,11 @@ _NUMBER = r"(?P<number>[0-9](?:[0-9]|[ \u00a0-](?=[0-9])){5,12})(?![0-9])"
 # Written in lower case: run on the lower-cased text, or with IGNORECASE when lower-casing changes its length.
 _LABELLED_SOURCE = rf"(?P<label>{_STRONG_LABEL}|{_WEAK_LABEL}){_SEP}{_NUMBER}"
 _LABELLED = re.compile(_LABELLED_SOURCE)
+# Every label of ``_LABELLED`` (in lower case) holds one of these: a text without them has no label.
+_LABEL_PARTS = re.compile(r"/|л\.|лс|лиц|особов|ос\.|номер|acc|рахун|№|сч[её]т(?!чик)")
 _LABELLED_FOLDING = re.compile(_LABELLED_SOURCE, re.IGNORECASE)
-_BARE = re.compile(r"(?<![\w+])[0-9]{10}(?![0-9]|[.,][0-9])")
+_BARE_SOURCE = r"(?<![\w+])[0-9]{10}(?![0-9]|[.,][0-9])"
+_BARE = re.compile(r"[0-9](?<![\w+][0-9])[0-9]{9}(?![0-9]|[.,][0-9])")  # the same, starting with its first digit
 _SERIAL_BEFORE = re.compile(
     r"(?:счетчик\w*|счётчик\w*|лічильник\w*|заводск\w*|заводськ\w*|зав\.|серийн\w*|серійн\w*|s/?n)\s*(?:номер|№|N|#)?\s*:?\s*$",
     re.IGNORECASE,
@@ -56,7 +60,12 @@ def _labelled(text: str) -> list[Candidate[str]]:
     """Accounts right after an account word or ``№``."""
     found: list[Candidate[str]] = []
     lowered = text.lower()
-    matches = _LABELLED.finditer(lowered) if len(lowered) == len(text) else _LABELLED_FOLDING.finditer(text)
+    if len(lowered) != len(text):
+        matches = _LABELLED_FOLDING.finditer(text)
+    elif _LABEL_PARTS.search(lowered):
+        matches = _LABELLED.finditer(lowered)
+    else:
+        return found
     for match in matches:
         digits = re.sub(r"[^0-9]", "", match.group("number"))
         label_text = match.group("label")
@@ -82,10 +91,12 @@ def _overlapping(span: tuple[int, int], spans: list[tuple[int, int]], starts: li
     return None
 
 
-def _bare(text: str, taken: list[tuple[int, int]]) -> list[Candidate[str]]:
-    """10-digit numbers with no label; phone-like ones kept with a low confidence."""
+def _bare(text: str, taken: list[tuple[int, int]], known: Sequence[Candidate[str]] | None) -> list[Candidate[str]]:
+    """10-digit numbers with no label; phone-like ones kept with a low confidence (``known``: the phones)."""
     matches = list(_BARE.finditer(text))
-    phones = sorted((c.span, c.label) for c in find_phones(text)) if matches else []
+    if not matches:
+        return []
+    phones = sorted((c.span, c.label) for c in (find_phones(text) if known is None else known))
     phone_starts = [span[0] for span, _ in phones]
     taken_sorted = sorted(taken)
     taken_starts = [start for start, _ in taken_sorted]
@@ -112,13 +123,16 @@ def find_labelled_accounts(text: str) -> list[Candidate[str]]:
     return _labelled(text[:_MAX_TEXT])
 
 
-def find_accounts(text: str) -> list[Candidate[str]]:
-    """Every account number in ``text`` (10-char strings), first occurrence of each, in text order."""
+def find_accounts(text: str, phones: Sequence[Candidate[str]] | None = None) -> list[Candidate[str]]:
+    """Every account number in ``text`` (10-char strings), first occurrence of each, in text order.
+
+    ``phones`` are ``find_phones(text)`` when the caller has them already.
+    """
     if not isinstance(text, str) or not text:
         return []
     text = text[:_MAX_TEXT]
     labelled = _labelled(text)
-    candidates = labelled + _bare(text, [c.span for c in labelled])
+    candidates = labelled + _bare(text, [c.span for c in labelled], phones)
     candidates.sort(key=lambda c: c.span[0])
     seen: set[str] = set()
     result: list[Candidate[str]] = []

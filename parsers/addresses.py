@@ -86,6 +86,7 @@ _STOP = word_keys(
     "пример приклад тема subject from to sent date re fwd fw от кому дата"
 ) | _MONTHS
 _NOT_CITY = frozenset(_STREET_TYPES) | _HOUSE_MARKERS | _APT_MARKERS | _KORPUS_MARKERS
+_STARTERS = frozenset(_STREET_TYPES) | _CITY_MARKERS | {"ж", "zh"}  # the lower-case words an address starts with
 _NAME_STOP = _STOP | _HOUSE_MARKERS | _APT_MARKERS
 _LETTER_WORDS = word_keys("в и у с з й v i u s z")  # one-letter words, not house letters, after a space
 _M_LETTER = word_keys("м m")
@@ -125,12 +126,19 @@ class _Body(NamedTuple):
     end: int
 
 
-def _token_key(match: re.Match[str], folded: str) -> str:
-    """The lookup key of a token: for a word its folded letters without apostrophes."""
-    if match.lastgroup != "w":
-        return match.group(0)
-    key = folded[match.start():match.end()]
-    return _APOSTROPHE_RE.sub("", key) if not key.isalpha() else key
+def _tokens(text: str) -> list[_Tok]:
+    """The tokens of ``text``; a word's key is its folded letters without apostrophes, else its text."""
+    folded = fold_chars(text)  # same length as text: keys are slices of it
+    new = tuple.__new__  # what ``_Tok(...)`` does, without its Python-level ``__new__``
+    toks = []
+    for match in _TOKEN_RE.finditer(text):
+        kind, (start, end), written = match.lastgroup or "p", match.span(), match.group()
+        if kind == "w":
+            key = folded[start:end]
+            toks.append(new(_Tok, (kind, written, start, end, key if key.isalpha() else _APOSTROPHE_RE.sub("", key))))
+        else:
+            toks.append(new(_Tok, (kind, written, start, end, written)))
+    return toks
 
 
 class _Parser:
@@ -138,9 +146,7 @@ class _Parser:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        folded = fold_chars(text)  # same length as text: keys are slices of it
-        self.toks = [_Tok(m.lastgroup or "p", m.group(0), m.start(), m.end(), _token_key(m, folded))
-                     for m in _TOKEN_RE.finditer(text)]
+        self.toks = _tokens(text)
         self.pending_city: tuple[int, int] | None = None  # name tokens of a city alone before a street
 
     # ---- token helpers -------------------------------------------------------------------
@@ -460,11 +466,17 @@ class _Parser:
             out.append(Candidate(value, round(max(0.05, base - 0.15 * rank), 3), span, label, tuple(notes)))
         return out
 
+    def may_start(self, i: int) -> bool:
+        """Whether an address can start at token ``i``: a capitalised word, a street type or a city marker."""
+        t = self.toks[i]
+        return t.kind == "w" and (t.text[0].isupper() or t.key in _STARTERS)
+
     def run(self) -> list[Candidate[Address]]:
         out: list[Candidate[Address]] = []
         i = 0
-        while i < len(self.toks):
-            parsed = self.parse_at(i) if self.toks[i].kind == "w" else None
+        last_number = max((k for k, t in enumerate(self.toks) if t.kind == "n"), default=-1)
+        while i < last_number:  # every address ends with a number (its house or apartment)
+            parsed = self.parse_at(i) if self.may_start(i) else None
             if parsed is None:
                 i += 1
                 continue

@@ -34,7 +34,12 @@ __all__ = ["find_phones"]
 _MAX_TEXT = 200_000
 
 # Digit groups on one line: "+38 (067) 123-45-67", "8-067-...", "(056) 744-12-34", "0671234567".
-_RUN = re.compile(r"(?<![\w+])\+?[ \u00a0]?\(?[0-9]+\)?(?:[ \t\u00a0]?[-\u2010-\u2013]?[ \t\u00a0]?\(?[0-9]++\)?)*+")
+_GROUPS = r"\)?(?:[ \t\u00a0]?[-\u2010-\u2013]?[ \t\u00a0]?\(?[0-9]++\)?)*+"
+_RUN_SOURCE = r"(?<![\w+])\+?[ \u00a0]?\(?[0-9]+" + _GROUPS
+# The same regex, written to start with its first character (+, a space, "(" or a digit) and to look behind
+# that one: the regex engine then skips straight to such characters instead of trying every position.
+_RUN = re.compile(r"[+ \u00a0(0-9](?<![\w+][+ \u00a0(0-9])"
+                  r"(?:(?<=\+)[ \u00a0]?\(?[0-9]+|(?<=[ \u00a0])\(?[0-9]+|(?<=\()[0-9]+|(?<=[0-9])[0-9]*)" + _GROUPS)
 _GROUP = re.compile(r"[0-9]+")
 _DIGIT = re.compile(r"[0-9]")
 
@@ -84,10 +89,11 @@ def _valid_e164(national: str) -> tuple[str, bool] | None:
         number = phonenumbers.parse(national, "UA")
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.UNKNOWN:  # exactly the numbers ``is_valid_number`` rejects (one lookup, not two)
         return None
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, phonenumbers.number_type(number) in _PERSONAL_TYPES
+    return e164, kind in _PERSONAL_TYPES
 
 
 def _label_before(text: str, start: int) -> str:
@@ -142,16 +148,19 @@ def _phones_in_run(
     return found
 
 
-def find_phones(text: str) -> list[Candidate[str]]:
-    """Every Ukrainian phone in ``text`` as E.164, first occurrence of each number, in text order."""
+def find_phones(text: str, cache: dict[str, tuple[str, bool] | None] | None = None) -> list[Candidate[str]]:
+    """Every Ukrainian phone in ``text`` as E.164, first occurrence of each number, in text order.
+
+    ``cache`` may be shared by the calls for the texts of one message (validation is the slow part).
+    """
     if not isinstance(text, str) or not text:
         return []
     text = text[:_MAX_TEXT]
     seen: set[str] = set()
-    cache: dict[str, tuple[str, bool] | None] = {}
+    cache = {} if cache is None else cache
     result: list[Candidate[str]] = []
     for run in _RUN.finditer(text):
-        if len(_DIGIT.findall(run.group())) < 10:
+        if run.end() - run.start() < 10 or len(_DIGIT.findall(run.group())) < 10:
             continue
         for e164, label, span in _phones_in_run(text, run, cache):
             if e164 in seen:

@@ -96,6 +96,8 @@ _BLANK_RUN_RE = re.compile(r"\n{3,}")
 
 def _header_key(line: str) -> str | None:
     """The lower-cased header key a line starts with ("from", "тема", ...), or None."""
+    if ":" not in line:  # every key ends with one
+        return None
     match = _HEADER_KEY_RE.match(line)
     return match["key"].lower() if match else None
 
@@ -259,7 +261,7 @@ class _Classifier:
         if attribution is None:
             return None
         following = _next_content_line(self.lines, index + 1)
-        if following < len(self.lines) and _QUOTE_LINE_RE.match(self.lines[following]):
+        if following < len(self.lines) and ">" in self.lines[following] and _QUOTE_LINE_RE.match(self.lines[following]):
             self._mark(attribution, index + 1, _QUOTED)
             return index + 1
         self._mark(attribution, len(self.lines), _QUOTED)
@@ -268,7 +270,7 @@ class _Classifier:
     def _ordinary(self, index: int) -> None:
         """Classifies a line that is no message boundary."""
         line = self.lines[index]
-        if _QUOTE_LINE_RE.match(line):
+        if ">" in line and _QUOTE_LINE_RE.match(line):
             self.categories[index] = _QUOTED
         elif _SIGNATURE_MARKER_RE.match(line.strip()) or _is_disclaimer(self.lines, index):
             self.in_signature = True
@@ -294,6 +296,8 @@ class _Classifier:
 
 def _join(lines: list[str]) -> str:
     """Lines as one text without leading/trailing blank lines or runs of blank lines."""
+    if not lines:
+        return ""
     text = "\n".join(line.rstrip() for line in lines)
     return _BLANK_RUN_RE.sub("\n\n", text).strip("\n")
 

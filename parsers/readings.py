@@ -39,12 +39,13 @@ linear time.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from parsers.accounts import find_labelled_accounts
-from parsers.phones import find_phones
+from parsers.claims import Lines, claimed_mask, mark
+from parsers.lowered import CaselessRegex, Words, hoisted_words, searchable
+from parsers.reading_words import KEYWORD, REGISTER_ALT, REGISTER_ONLY, REGISTER_PLAIN, REGISTER_WORDS
 from parsers.types import Candidate, Span
 
 __all__ = ["REGISTERS", "ReadingsFound", "find_readings"]
@@ -52,136 +53,64 @@ __all__ = ["REGISTERS", "ReadingsFound", "find_readings"]
 REGISTERS = ("total", "day", "night", "peak", "half_peak")
 _MAX_TEXT = 200_000
 _MAX_NUMBERS = 3000  # a text with more digit runs is no customer message: only its beginning is read
-_I = re.IGNORECASE
-
-_L = "A-Za-zА-Яа-яЁёІіЇїЄєҐґ'’"
-_MONTHS_GEN = (
-    r"(?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря|січня|лютого"
-    r"|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня"
-    r"|(?:янв|фев|февр|мар|апр|июн|июл|авг|сен|сент|окт|ноя|нояб|дек|січ|лют|бер|квіт|трав|черв|лип|серп"
-    r"|вер|жовт|лист|груд)\.)"
-)
-_MONTHS_ANY = (
-    r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр|січ|лют|берез|квіт"
-    r"|травн|черв|липн|серп|верес|жовт|листопад|груд|january|february|march|april|may|june|july|august"
-    r"|september|october|november|december)[a-zа-яіїє]*\.?"
-)
-_EN_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-_STREET_TYPE = (
-    r"(?:ул|улица|вул|вулиця|пр|просп|проспект|пр-т|пр-кт|пер|переулок|провулок|пров|бул|бульв|бульвар|пл"
-    r"|площадь|площа|ш|шоссе|шосе|наб|набережная|набережна|туп|тупик|мкрн|мкр|мікрорайон|микрорайон|м-н"
-    r"|ж/м|жм|массив|масив|проезд|проїзд|спуск|узвіз|линия|лінія|квартал|кв-л|дорога|алея|аллея|майдан"
-    r"|ul|vul|pr|prosp|per|pl|mkr|mkrn)"
-)
-_WORD = rf"[{_L}][{_L}\-]*+\.?"
-_ADDRESS_PART = (
-    r"(?:кв|квартира|квартиры|кварт|кв-ра|к-ра|д|дом|буд|будинок|корп|корпус|под[ъ'’]?езд|під['’]?їзд|эт"
-    r"|этаж|поверх|секц\w*|блок|строение|уч|участок|ділянка|дача|kv|d|dom|bud)"
-)
-
-# Whole matches (or the group "n") of these are never readings. Case-insensitive ones are written in
-# lower case and run on the lower-cased text (much faster than IGNORECASE); the rest on the text itself.
-_CLAIM_SOURCES = (
-    (r"(?<![0-9.,])[0-9]{1,2}[./-][0-9]{1,2}[./-](?:[0-9]{4}|[0-9]{2})(?![0-9])", 0),
-    (r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])", 0),
-    (r"(?<![0-9.,])(?:0?[1-9]|1[0-2])[./](?:19|20)[0-9]{2}(?![0-9])", 0),
-    (r"(?<![0-9.,])(?:[12][0-9]|3[01]|0?[1-9])\.(?:0[1-9]|1[0-2])(?![0-9]|[.,][0-9])", 0),
-    (r"(?<![0-9/.,])(?:[12][0-9]|3[01]|0?[1-9])/(?:0?[1-9]|1[0-2])(?![0-9]|/[0-9])", 0),
-    (rf"(?<![0-9])[0-9]{{1,2}}(?:\s*-?\s*[{_L}]{{1,3}})?\s+{_MONTHS_GEN}(?:\s*,?\s*[0-9]{{4}}(?![0-9]))?", _I),
-    (rf"{_MONTHS_ANY}\s*,?\s*[0-9]{{4}}(?![0-9])", _I),
-    (rf"\b{_EN_MONTHS}\s+[0-9]{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s*[0-9]{{4}}(?![0-9]))?", _I),
-    (rf"(?<![0-9])[0-9]{{1,2}}\s+{_EN_MONTHS}(?:\s*,?\s*[0-9]{{4}}(?![0-9]))?", _I),
-    (r"(?:\bс|\bз|від|\bот)\s+[0-9]{1,2}\S*\s+(?:по|до)\s+[0-9]{1,2}(?![0-9])", _I),
-    (r"(?<![0-9])[0-9]{1,2}\s*-?\s*[a-zа-яіїє]{0,3}\s+числ\w*", _I),
-    (r"(?<![0-9])[0-9]{1,6}-[a-zа-яіїєё']+", _I),
-    (r"(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?![0-9])", 0),
-    (r"(?<![0-9])(?:19|20)[0-9]{2}(?=\s*(?:г\b|г\.|гг|р\b|р\.|год[ау]?\b|року|рік|рр|year))", _I),
-    (r"(?<![0-9])(?P<n>(?:[0-9]{1,3}(?:[ \u00a0][0-9]{3}){1,4}|[0-9]+)(?:[.,][0-9]+)?)\s*(?:грн|гривн\w*|гривен\w*"
-     r"|коп(?:\.|еек|ейки|ійок|ійки)?|uah|руб\w*|₴|\$|usd|eur|евро|євро|долл\w*)(?![а-яіїєa-z])", _I),
-    (r"(?:₴|\$|\bгрн\.?|\buah)\s*[0-9]+(?:[.,][0-9]+)?", _I),
-    (r"(?:сумм\w*|\bсум[аиуі]\b|оплатил\w*|сплатил\w*|заплатил\w*|долг\w*|борг\w*|задолженн\w*|заборгован\w*"
-     r"|стоимост\w*|вартіст\w*|цена|ціна)\s*(?:[^\d\n]{0,20}?)[0-9]+(?:[ \u00a0][0-9]{3}){0,4}(?:[.,][0-9]+)?", _I),
-    (r"(?<![0-9])[0-9]+(?:[.,][0-9]+)?\s*(?:%|процент\w*|відсот\w*)", _I),
-    (r"(?:сч[её]тчик\w*|лічильник\w*|прибор\w*\s+учета)\s*(?:номер|№|n|#|nr)\s*:?\s*[0-9]+(?:-[0-9]+)*", _I),
-    (r"(?:заводск\w*|заводськ\w*|\bзав\.|серийн\w*|серійн\w*|\bs/?n\b|serial)\s*(?:номер|№|n|#)?\s*:?\s*"
-     r"[0-9]+(?:-[0-9]+)*", _I),
-    (r"номер\w*\s+(?:сч[её]тчика|лічильника)\s*:?\s*[0-9]+(?:-[0-9]+)*", _I),
-    (r"(?:№|\bn°|\bno\.|\bnr\.?)\s*[0-9]+(?:[-/][0-9]+)*", _I),
-    (r"(?:расход\w*|потреблени\w*|потрачено|израсходова\w*|нагорел\w*|спожит\w*|спожив\w*|витрачено"
-     r"|використано|нараховано|начислено|насчитал\w*|нарахувал\w*|разниц\w*|різниц\w*)[^\d\n]{0,25}?"
-     r"[0-9]+(?:[.,][0-9]+)?", _I),
-    (r"(?<![0-9])[0-9]+\s*к[вw]т\S{0,8}\s+за\s+(?:\w+\s+)?(?:месяц|місяць|период|період)", _I),
-    (r"(?<![0-9])[0-9]+(?:[.,][0-9]+)?\s*(?:мм|см|кг|шт|лет|рок\w*|рік|дн(?:ей|я|і|ів)|месяц\w*|мес\.|місяц\w*"
-     r"|міс\.|недел\w*|тижн\w*|час(?:а|ов)?|годин\w*|минут\w*|хвилин\w*|человек|чел\.|осіб|особи|раз[аи]?"
-     r"|этаж\w*|поверх\w*|квартир\w*|комнат\w*|кімнат\w*|зонн\w*|тариф\w*|фазн\w*|вольт\w*|ватт?|цифр\w*"
-     r"|квартал\w*|полугоди\w*|півріч\w*|кварт\.)(?!\w)",
-     _I),
-    (r"(?<![0-9])[0-9]+\s*[xх×]\s*[0-9]+", _I),
-    (r"(?<![\w])(?P<w>[A-ZА-ЯЁІЇЄҐ]{2,}[A-ZА-ЯЁІЇЄҐ0-9-]*)\s+(?P<n>[0-9]+)", 0),
-    (rf"(?<![\w-]){_ADDRESS_PART}\.?\s*№?\s*[0-9]+(?:[/-][0-9]{{1,3}}(?![0-9]))?", _I),
-    (rf"(?<![\w-]){_STREET_TYPE}\.?\s*(?:[0-9]{{1,3}}(?:-?[{_L}]{{1,6}})?\s+)?(?:{_WORD}\s*){{1,4}}?,?\s*"
-     rf"(?:(?:д|дом|буд|будинок)\.?\s*)?[0-9]{{1,4}}(?:\s*[/-]\s*[0-9]{{1,3}}(?![0-9]))?(?![0-9])", _I),
-    (rf"(?<![\w-])(?P<w>[A-ZА-ЯЁІЇЄҐ][{_L}\-]{{2,}})\.?,?\s+(?P<n>[0-9]{{1,3}}(?:\s*[/-]\s*[0-9]{{1,3}})?)"
-     r"(?![0-9]|[.,][0-9])(?=[ \t\r]*(?:$|[,;(/]|кв|kv|к\.|д\.|буд|корп|частн|приват|[А-ЯЁІЇЄҐ]))", re.MULTILINE),
-    (r"(?:индекс|індекс)\s*:?\s*[0-9]{5}", _I),
-    (r"(?:https?://|www\.)[^\s<>\"']+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", _I),
-    (r"(?<![0-9])(?:49|5[0-3])[0-9]{3}(?![0-9])(?=\s*,?\s*(?:г\.|м\.|с\.|смт|пгт|[А-ЯІЇЄ][а-яіїє']+\s*,))", 0),
-)
-_LOWER_CLAIMS = [re.compile(p) for p, f in _CLAIM_SOURCES if f & re.IGNORECASE]
-_FOLDING_CLAIMS = [re.compile(p, f) for p, f in _CLAIM_SOURCES if f & re.IGNORECASE]
-_CASED_CLAIMS = [re.compile(p, f) for p, f in _CLAIM_SOURCES if not f & re.IGNORECASE]
-
-_KEYWORD = re.compile(
-    r"(?<!\w)(?:показани\w*|показанн\w*|показанi\w*|показанія\w*|показаня|показник\w*|показател\w*|покази\b"
-    r"|показ\.|pokazan\w*|pokazn\w*|readings?\b|данн\w+\s+сч[её]тчика|дані\s+лічильника)", _I)
-_REGISTER_WORDS = (
-    ("half_peak", r"полупик\w*|полу-пик\w*|напівпік\w*|напівпик\w*"),
-    ("peak", r"пик\w*|пік\w*|peak"),
-    ("day", r"день|дн[её]м|дневн\w*|денн\w*|вдень|дн\b\.?|day"),
-    ("night", r"ночь|ночью|ночн\w*|ніч|нічн\w*|вночі|ноч\b\.?|night"),
-    ("t0", r"[тt]\s?0"), ("t1", r"[тt]\s?1"), ("t2", r"[тt]\s?2"), ("t3", r"[тt]\s?3"),
-    ("total_word", r"общ\w*|загальн\w*|сумарн\w*|всего|усього|разом|итого"),
-)
-_REGISTER_ALT = "|".join(f"(?P<{key}>{words})" for key, words in _REGISTER_WORDS)
-_REGISTER_PLAIN = "|".join(words for _, words in _REGISTER_WORDS)
-_REGISTER_BEFORE = re.compile(
-    rf"(?<!\w)(?:{_REGISTER_ALT})(?:\s*\((?P<paren>[^()\n]{{1,20}})\))?"
-    r"(?:\s+(?:зона|зон[аиі]|тариф\w*|показани\w*|показник\w*|показання))?\s*[:=\-–—]?\s*$", _I)
-_REGISTER_AFTER = re.compile(rf"\s*(?:к[вw]т\S{{0,8}}\s*)?\((?:{_REGISTER_ALT})\)", _I)
-_REGISTER_ONLY = re.compile(rf"(?:{_REGISTER_ALT})", _I)
-_SLASHED = re.compile(
-    rf"(?<!\w)(?P<labels>(?:{_REGISTER_PLAIN})(?:\s*/\s*(?:{_REGISTER_PLAIN})){{1,2}})\s*[:=\-–—]?\s*"
-    r"(?P<values>[0-9]+(?:[.,][0-9]{1,2})?(?:\s*/\s*[0-9]+(?:[.,][0-9]{1,2})?){1,2})(?![0-9])", _I)
+_REGISTER_BEFORE = CaselessRegex(
+    rf"(?<!\w)(?:{REGISTER_ALT})(?:\s*\((?P<paren>[^()\n]{{1,20}})\))?"
+    r"(?:\s+(?:зона|зон[аиі]|тариф\w*|показани\w*|показник\w*|показання))?\s*[:=\-–—]?\s*$")
+_REGISTER_AFTER = CaselessRegex(rf"\s*(?:к[вw]т\S{{0,8}}\s*)?\((?:{REGISTER_ALT})\)")
+_SLASHED = CaselessRegex(
+    rf"(?<!\w)(?P<labels>(?:{REGISTER_PLAIN})(?:\s*/\s*(?:{REGISTER_PLAIN})){{1,2}})\s*[:=\-–—]?\s*"
+    r"(?P<values>[0-9]+(?:[.,][0-9]{1,2})?(?:\s*/\s*[0-9]+(?:[.,][0-9]{1,2})?){1,2})(?![0-9])")
 _SMS = re.compile(r"(?<![\w#])(?P<idx>[1-3])\s*#\s*(?P<n>[0-9]+(?:[.,][0-9]{1,2})?)(?![0-9])")
-_TOKEN = re.compile(
+_TOKEN_SOURCE = (
     r"(?<![\w])(?<![0-9][.,])(?P<int>[0-9]{1,3}(?:[ \u00a0][0-9]{3}){1,2}(?![0-9]|[ \u00a0][0-9])|[0-9]+)"
     r"(?:[.,](?P<frac>[0-9]+))?(?![0-9])")
+# The same regex, written to start with its first digit (and to look behind that one), so that the regex
+# engine skips straight to digits instead of trying every position.
+_TOKEN = re.compile(
+    r"(?P<int>[0-9](?<![\w][0-9])(?<![0-9][.,][0-9])(?:[0-9]{0,2}(?:[ \u00a0][0-9]{3}){1,2}(?![0-9]|[ \u00a0][0-9])"
+    r"|[0-9]*))(?:[.,](?P<frac>[0-9]+))?(?![0-9])")
 _DIGITS = re.compile(r"[0-9]+")
 _BLANK = re.compile(r"[\s\u00a0]*")
-_UNIT_AFTER = re.compile(r"к[вw]т|kwh", _I)
-_GREETING = re.compile(r"добр\w*\s*$", _I)
+_UNIT_AFTER = CaselessRegex(r"к[вw]т|kwh")
+_GREETING = CaselessRegex(r"добр\w*\s*$")
 
 _PREVIOUS_CUE = (r"предыдущ\w*|(?<!за\s)прошл\w*|прежн\w*|попередн\w*|(?<!за\s)минул\w*|передавал\w*|передавав\w*"
                  r"|подавал\w*|подавав\w*|отправлял\w*|надсилал\w*|відправлял\w*|last|previous"
                  r"|стар(?:ые|ий|і|ого)\s+показ\w*|было|було|вместо|замість|замест")
 _CURRENT_CUE = (r"текущ\w*|поточн\w*|стало|стали|сейчас|теперь|зараз|тепер|нынешн\w*|актуальн\w*|current"
                 r"|сегодняшн\w*|нов(?:ые|і)\s+показ\w*")
-_CUE = re.compile(rf"(?<!\w)(?:(?P<previous>{_PREVIOUS_CUE})|(?P<current>{_CURRENT_CUE}))(?!\w)", _I)
-_EXAMPLE_CUE = re.compile(r"(?<!\w)(?:пример\w*|например|приклад\w*|наприклад|образец|зразок|e\.g\.)", _I)
-_YOUR = re.compile(r"(?<!\w)ваш\w*", _I)
-_ACCEPTED = re.compile(r"(?<!\w)(?:принят\w*|прийнят\w*|прийнято|зарегистрирован\w*|зареєстрован\w*|учтены"
-                       r"|враховано)", _I)
-_CORRECTION_CUE = re.compile(
+_CUE = CaselessRegex(rf"(?<!\w)(?:(?P<previous>{_PREVIOUS_CUE})|(?P<current>{_CURRENT_CUE}))(?!\w)")
+_EXAMPLE_CUE = CaselessRegex(r"(?<!\w)(?:пример\w*|например|приклад\w*|наприклад|образец|зразок|e\.g\.)")
+_YOUR = CaselessRegex(r"(?<!\w)ваш\w*")
+_ACCEPTED = CaselessRegex(r"(?<!\w)(?:принят\w*|прийнят\w*|прийнято|зарегистрирован\w*|зареєстрован\w*|учтены"
+                       r"|враховано)")
+_CORRECTION_CUE = CaselessRegex(
     r"(?<!\w)(?:ошиб\w*|помил\w*|исправл\w*|виправл\w*|(?:не)?правильн\w*|вірн(?:і|ий|е|а|ими)|верн(?:ые|ый|ое|ая)"
-    r"|уточн\w*|корректн\w*|коректн\w*|опечат\w*|описк\w*)(?!\w)", _I)
+    r"|уточн\w*|корректн\w*|коректн\w*|опечат\w*|описк\w*)(?!\w)")
 # A value right after "правильные показания" / "вірні показники" is the current one whatever the line
 # said earlier ("в предыдущем письме ошиблась, правильные показания — 27310").
-_RIGHT_CUE = re.compile(r"(?<!\w)(?:правильн\w*|вірн(?:і|ий|е|а|ими)|верн(?:ые|ый|ое|ая)|исправленн\w*|виправлен\w*"
-                        r"|уточнен\w*|уточнён\w*|корректн\w*|коректн\w*)(?!\w)", _I)
+_RIGHT_CUE = CaselessRegex(r"(?<!\w)(?:правильн\w*|вірн(?:і|ий|е|а|ими)|верн(?:ые|ый|ое|ая)|исправленн\w*|виправлен\w*"
+                        r"|уточнен\w*|уточнён\w*|корректн\w*|коректн\w*)(?!\w)")
 # "Показания те же, что и в прошлый раз - 3841": the number is today's (unchanged) reading.
-_SAME_CUE = re.compile(r"(?<!\w)(?:те\s+же|такие\s+же|те\s+самые|ті\s+ж[еі]?|ті\s+самі|такі\s+ж[еі]?|не\s+изменил\w*"
-                       r"|не\s+змінил\w*|без\s+изменени\w*|без\s+змін)(?!\w)", _I)
+_SAME_CUE = CaselessRegex(r"(?<!\w)(?:те\s+же|такие\s+же|те\s+самые|ті\s+ж[еі]?|ті\s+самі|такі\s+ж[еі]?|не\s+изменил\w*"
+                       r"|не\s+змінил\w*|без\s+изменени\w*|без\s+змін)(?!\w)")
 _YEAR_LIKE = re.compile(r"(?:19[5-9][0-9]|20[0-3][0-9])")
+_KEYWORD = CaselessRegex(hoisted_words(r"\w", KEYWORD.pattern.removeprefix(r"(?<!\w)")))  # see hoisted_words
+
+# Every match of the case-insensitive regex named holds one of these words (in lower case): a text without
+# them is not searched (see ``parsers.lowered``).
+_REGISTER_PARTS = re.compile(  # and "т1", "t 2"...
+    r"пик|пік|peak|дн|ден|day|ноч|ніч|night|общ|загальн|сумарн|всего|усього|разом|итого|[тt]\s?[0-3]")
+_KEYWORD_PARTS = Words("показ", "pokaz", "reading", "данн", "дані")
+_EXAMPLE_PARTS = Words("пример", "приклад", "образец", "зразок", "e.g.")
+_YOUR_PARTS = Words("ваш")
+_CUE_PARTS = Words("предыдущ", "прошл", "прежн", "попередн", "минул", "переда", "подава", "отправлял", "надсилал",
+                   "відправлял", "last", "previous", "стар", "было", "було", "вместо", "замість", "замест", "текущ",
+                   "поточн", "стал", "сейчас", "тепер", "зараз", "нынешн", "актуальн", "current", "сегодняшн", "нов")
+_RIGHT_PARTS = Words("правильн", "вірн", "верн", "исправленн", "виправлен", "уточнен", "уточнён", "корректн", "коректн")
+_SAME_PARTS = Words("ж", "самые", "самі", "изменил", "змінил", "изменени", "змін")
+_CORRECTION_PARTS = Words("ошиб", "помил", "исправл", "виправл", "правильн", "вірн", "верн", "уточн", "корректн",
+                          "коректн", "опечат", "описк")
 
 _SOURCE_CONFIDENCE = {"register": 0.9, "keyword": 0.9, "sms": 0.85, "bare": 0.5}
 _THREE_ZONE = {"1": "peak", "2": "half_peak", "3": "night"}
@@ -199,6 +128,9 @@ class ReadingsFound:
     mentions_reading: bool
 
 
+_Token = tuple[Span, str, str | None, int]
+
+
 @dataclass(slots=True)
 class _Hit:
     """One reading-like number while it is being classified."""
@@ -212,87 +144,11 @@ class _Hit:
     written: str = ""
 
 
-class _Lines:
-    """Line boundaries of a text, looked up in O(log n)."""
-
-    def __init__(self, text: str) -> None:
-        self.length = len(text)
-        self.starts = [0] + [match.end() for match in re.finditer("\n", text)]
-
-    def bounds(self, position: int) -> Span:
-        """Start and end (before the newline) of the line holding ``position``."""
-        index = bisect_right(self.starts, position) - 1
-        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else self.length
-        return self.starts[index], end
-
-
-def _mark(mask: bytearray, start: int, end: int) -> None:
-    """Set ``mask[start:end]`` (clipped to the mask) to 1."""
-    start, end = max(0, start), min(len(mask), end)
-    if start < end:
-        mask[start:end] = b"\x01" * (end - start)
-
-
-def _claimed_mask(text: str, lines: _Lines, exclude: Sequence[Span], scan_claims: bool) -> bytearray:
-    """One byte per character: 1 where the character belongs to something that is not a reading."""
-    mask = bytearray(len(text))
-    for span in exclude:
-        _mark(mask, int(span[0]), int(span[1]))
-    if scan_claims:
-        for candidate in (*find_phones(text), *find_labelled_accounts(text)):
-            _mark(mask, *candidate.span)
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        runs = [(lowered, pattern) for pattern in _LOWER_CLAIMS]
-    else:
-        runs = [(text, pattern) for pattern in _FOLDING_CLAIMS]
-    windows = _digit_windows(text, lines)
-    for subject, pattern in runs + [(text, pattern) for pattern in _CASED_CLAIMS]:
-        for window_start, window_end in windows:
-            for match in pattern.finditer(subject, window_start, window_end):
-                if "w" in pattern.groupindex and _is_reading_word(match.group("w")):
-                    continue
-                _mark(mask, *(match.span("n") if "n" in pattern.groupindex else match.span()))
-    _release_letter_registers(text, mask)
-    return mask
-
-
-_LETTER_LINE = re.compile(r"^[ \t\u00a0]*(?:Д|Н|П|ПП)[ \t\u00a0]*[:=\-–—]?[ \t\u00a0]*(?P<n>[0-9]{3,7})[ \t\u00a0]*$",
-                          re.MULTILINE)
-
-
-def _release_letter_registers(text: str, mask: bytearray) -> None:
-    """Lines "Д 9610" / "Н 4650" (two or more of them) are registers, not "дом 9610": unclaim their numbers."""
-    matches = list(_LETTER_LINE.finditer(text))
-    if len(matches) >= 2:
-        for match in matches:
-            start, end = match.span("n")
-            mask[start:end] = bytes(end - start)
-
-
-def _digit_windows(text: str, lines: _Lines) -> list[Span]:
-    """Stretches of text around digits (same line, 70 characters before, 30 after), merged when they touch."""
-    windows: list[Span] = []
-    for run in _DIGITS.finditer(text):
-        line_start, line_end = lines.bounds(run.start())
-        start, end = max(line_start, run.start() - 70), min(line_end, run.end() + 30)
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
-        else:
-            windows.append((start, end))
-    return windows
-
-
-def _is_reading_word(word: str) -> bool:
-    """Whether a capitalised word before a number is a reading or register word (so not a street/model)."""
-    return bool(_KEYWORD.match(word) or _REGISTER_ONLY.fullmatch(word))
-
-
 def _register_key(match: re.Match[str]) -> str | None:
     """The register a ``_REGISTER_*`` match names; a zone word in parentheses wins over ``Т1``/``Т2``."""
-    key = next((name for name, _ in _REGISTER_WORDS if match.group(name)), None)
+    key = next((name for name, _ in REGISTER_WORDS if match.group(name)), None)
     paren = match.groupdict().get("paren")
-    explicit = _REGISTER_ONLY.fullmatch(paren.strip()) if paren else None
+    explicit = REGISTER_ONLY.fullmatch(paren.strip()) if paren else None
     if explicit:
         explicit_key = _register_key(explicit)
         if explicit_key in _ZONE_NAMES:
@@ -305,20 +161,26 @@ _LETTER_REGISTER = re.compile(r"[ \t\u00a0]*(?P<letters>Д|Н|П|ПП|Т|D|N)[ \
 _LETTER_KEYS = {"Д": "day", "D": "day", "Н": "night", "N": "night", "П": "peak", "ПП": "half_peak"}
 
 
-def _register_near(text: str, window_start: int, start: int, end: int) -> str | None:
+def _register_near(text: str, window_start: int, start: int, end: int, lowered: str | None) -> str | None:
     """Register named right before the number (on its line), or in parentheses right after it."""
     line_start = text.rfind("\n", 0, start) + 1
     letters = _LETTER_REGISTER.fullmatch(text, line_start, start)
     if letters and letters.group("letters") in _LETTER_KEYS:
         return _LETTER_KEYS[letters.group("letters")]
-    before = _REGISTER_BEFORE.search(text, window_start, start)
+    before = _REGISTER_BEFORE.search(text, lowered, window_start, start) if _register_word_between(
+        lowered, window_start, start) else None
     if before:
         key = _register_key(before)
-        if key == "day" and _GREETING.search(text, max(0, before.start() - 12), before.start()):
+        if key == "day" and _GREETING.search(text, lowered, max(0, before.start() - 12), before.start()):
             return None
         return key
-    after = _REGISTER_AFTER.match(text, end, min(len(text), end + 30))
+    after = _REGISTER_AFTER.match(text, lowered, end, min(len(text), end + 30))
     return _register_key(after) if after else None
+
+
+def _register_word_between(lowered: str | None, start: int, end: int) -> bool:
+    """Whether a register word may stand in ``start:end`` (False only when sure there is none)."""
+    return lowered is None or _REGISTER_PARTS.search(lowered, start, end) is not None
 
 
 def _new_hit(written: str, frac: str | None, span: Span, source: str, register: str | None) -> _Hit | None:
@@ -337,63 +199,80 @@ def _new_hit(written: str, frac: str | None, span: Span, source: str, register: 
     return hit
 
 
-def _sms_hits(text: str, mask: bytearray) -> list[_Hit]:
+def _read_spans(numbers: list[re.Match[str]], sms: list[re.Match[str]], slashed: list[re.Match[str]]) -> list[Span]:
+    """Every span whose claimed state the hit finders read: numbers (and the digit groups of "12 345"),
+    SMS forms and slashed forms."""
+    spans = [match.span() for match in (*numbers, *sms, *slashed)]
+    for match in numbers:
+        written, start = match.group("int"), match.start()
+        if len(written) > 3 and not written.isdigit():
+            spans.extend((start + part.start(), start + part.end()) for part in _DIGITS.finditer(written))
+    return spans
+
+
+def _claimed(mask: bytearray, start: int, end: int) -> bool:
+    """Whether any character of ``start:end`` is claimed."""
+    return mask.find(1, start, end) >= 0
+
+
+def _sms_hits(matches: list[re.Match[str]], mask: bytearray) -> list[_Hit]:
     """The SMS form ``1#001952`` (register index, ``#``, value); its characters get claimed."""
     hits: list[_Hit] = []
-    for match in _SMS.finditer(text):
-        if any(mask[match.start() : match.end()]):
+    for match in matches:
+        if _claimed(mask, match.start(), match.end()):
             continue
         number, _, frac = match.group("n").replace(",", ".").partition(".")
         hit = _new_hit(number, frac, match.span(), "sms", "s" + match.group("idx"))
         if hit:
             hits.append(hit)
-            _mark(mask, *match.span())
+            mark(mask, *match.span())
     return hits
 
 
-def _slashed_hits(text: str, mask: bytearray) -> list[_Hit]:
+def _slashed_hits(matches: list[re.Match[str]], mask: bytearray) -> list[_Hit]:
     """The form ``день/ніч 123/45`` (labels and values joined by slashes); its characters get claimed."""
     hits: list[_Hit] = []
-    for match in _SLASHED.finditer(text):
+    for match in matches:
         labels = [part.strip() for part in match.group("labels").split("/")]
         values = [part.strip() for part in match.group("values").split("/")]
-        if len(labels) != len(values) or any(mask[match.start() : match.end()]):
+        if len(labels) != len(values) or _claimed(mask, match.start(), match.end()):
             continue
         for label, value in zip(labels, values, strict=True):
-            key_match = _REGISTER_ONLY.fullmatch(label)
+            key_match = REGISTER_ONLY.fullmatch(label)
             number, _, frac = value.replace(",", ".").partition(".")
             hit = _new_hit(number, frac, match.span("values"), "register",
                            _register_key(key_match) if key_match else None)
             if hit:
                 hits.append(hit)
-        _mark(mask, *match.span())
+        mark(mask, *match.span())
     return hits
 
 
-def _free_tokens(text: str, mask: bytearray, lines: _Lines) -> list[tuple[Span, str, str | None, int]]:
+def _free_tokens(text: str, numbers: list[re.Match[str]], mask: bytearray, lines: Lines,
+                 lowered: str | None) -> list[_Token]:
     """Unclaimed numbers as (span, integer part as written, decimal tail, where a register word may start)."""
-    tokens: list[tuple[Span, str, str | None, int]] = []
+    tokens: list[_Token] = []
     previous_end = 0
-    for match in _TOKEN.finditer(text):
+    for match in numbers:
         window_start = max(previous_end, lines.bounds(match.start())[0], match.start() - 40)
         previous_end = match.end()
-        if text[match.end() : match.end() + 1].isalpha() and not _UNIT_AFTER.match(text, match.end()):
+        if text[match.end() : match.end() + 1].isalpha() and not _UNIT_AFTER.match(text, lowered, match.end()):
             continue
         written = match.group("int")
-        if not any(mask[match.start() : match.end()]):
+        if not _claimed(mask, match.start(), match.end()):
             tokens.append((match.span(), written, match.group("frac"), window_start))
         elif len(written) > 3 and not written.isdigit():
             for part in _DIGITS.finditer(written):
                 span = (match.start() + part.start(), match.start() + part.end())
-                if not any(mask[span[0] : span[1]]):
+                if not _claimed(mask, span[0], span[1]):
                     tokens.append((span, part.group(), None, max(window_start, span[0] - 40)))
     return tokens
 
 
-def _keyword_mask(text: str, lines: _Lines, token_starts: list[int]) -> bytearray:
+def _keyword_mask(text: str, lines: Lines, keywords: list[re.Match[str]], token_starts: list[int]) -> bytearray:
     """1 where a reading word labels numbers: the rest of its line, or the next line when its own has none."""
     scopes: list[Span] = []
-    for match in _KEYWORD.finditer(text):
+    for match in keywords:
         line_end = lines.bounds(match.end())[1]
         if bisect_left(token_starts, match.end()) < bisect_left(token_starts, line_end):
             scopes.append((match.end(), line_end))
@@ -404,18 +283,19 @@ def _keyword_mask(text: str, lines: _Lines, token_starts: list[int]) -> bytearra
     mask = bytearray(len(text))
     covered = 0
     for start, end in sorted(scopes):
-        _mark(mask, max(start, covered), end)
+        mark(mask, max(start, covered), end)
         covered = max(covered, end)
     return mask
 
 
-def _token_hits(text: str, mask: bytearray, lines: _Lines) -> list[_Hit]:
+def _token_hits(text: str, numbers: list[re.Match[str]], mask: bytearray, lines: Lines,
+                keywords: list[re.Match[str]], lowered: str | None) -> list[_Hit]:
     """A hit for every free number: register-labelled, keyword-labelled or bare (reading-sized only)."""
-    tokens = _free_tokens(text, mask, lines)
-    in_scope = _keyword_mask(text, lines, [span[0] for span, _, _, _ in tokens])
+    tokens = _free_tokens(text, numbers, mask, lines, lowered)
+    in_scope = _keyword_mask(text, lines, keywords, [span[0] for span, _, _, _ in tokens])
     hits: list[_Hit] = []
     for span, written, frac, window_start in tokens:
-        register = _register_near(text, window_start, span[0], span[1])
+        register = _register_near(text, window_start, span[0], span[1], lowered)
         source = "register" if register else "keyword" if in_scope[span[0]] else "bare"
         hit = _new_hit(written, frac, span, source, register)
         if hit and (source != "bare" or _reading_sized(hit)):
@@ -430,9 +310,12 @@ def _reading_sized(hit: _Hit) -> bool:
     return not (len(hit.written) == 4 and _YEAR_LIKE.fullmatch(hit.written))
 
 
-def _assign_roles(text: str, lines: _Lines, hits: list[_Hit]) -> None:
+def _assign_roles(text: str, lines: Lines, hits: list[_Hit], lowered: str | None) -> None:
     """Mark confirmed, example and previous hits from the words on their line (and the line before)."""
-    examples = [match.start() for match in _EXAMPLE_CUE.finditer(text)]
+    examples = ([match.start() for match in _EXAMPLE_CUE.finditer(text, lowered)]
+                if _EXAMPLE_PARTS.may_occur(lowered) else [])
+    cues = _Cues(_YOUR_PARTS.may_occur(lowered), _CUE_PARTS.may_occur(lowered), _RIGHT_PARTS.may_occur(lowered),
+                 _SAME_PARTS.may_occur(lowered))
     confirmed_lines: dict[int, bool] = {}
     previous_end = 0
     for hit in hits:
@@ -442,20 +325,37 @@ def _assign_roles(text: str, lines: _Lines, hits: list[_Hit]) -> None:
         if hit.role != "current":
             continue
         if line_start not in confirmed_lines:
-            your = _YOUR.search(text, line_start, line_end)
-            confirmed_lines[line_start] = bool(your and _ACCEPTED.search(text, your.end(), line_end))
+            your = _YOUR.search(text, lowered, line_start, line_end) if cues.your else None
+            confirmed_lines[line_start] = bool(your and _ACCEPTED.search(text, lowered, your.end(), line_end))
         if confirmed_lines[line_start]:
             hit.role = "confirmed"
         elif bisect_left(examples, line_start) < bisect_left(examples, hit.span[0]):
             hit.role = "example"
         else:
-            last_cue = -1
-            for cue in _CUE.finditer(text, window_start, hit.span[0]):
-                hit.role = "previous" if cue.group("previous") else "current"
-                last_cue = cue.start()
-            right = [m.start() for m in _RIGHT_CUE.finditer(text, window_start, hit.span[0])]
-            if (right and right[-1] > last_cue) or _SAME_CUE.search(text, window_start, hit.span[0]):
-                hit.role = "current"
+            _role_from_cues(text, lowered, window_start, hit, cues)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cues:
+    """Which cue words may occur in a text (False only when sure they do not)."""
+
+    your: bool
+    time: bool  # previous / current
+    right: bool
+    same: bool
+
+
+def _role_from_cues(text: str, lowered: str | None, window_start: int, hit: _Hit, cues: _Cues) -> None:
+    """Previous or current from the last cue between ``window_start`` and the hit; a correction or "the
+    same as before" makes it current."""
+    last_cue = -1
+    for cue in _CUE.finditer(text, lowered, window_start, hit.span[0]) if cues.time else ():
+        hit.role = "previous" if cue.group("previous") else "current"
+        last_cue = cue.start()
+    end = hit.span[0]
+    right = [m.start() for m in _RIGHT_CUE.finditer(text, lowered, window_start, end)] if cues.right else []
+    if (right and right[-1] > last_cue) or (cues.same and _SAME_CUE.search(text, lowered, window_start, end)):
+        hit.role = "current"
 
 
 _CELL_SEPARATOR = re.compile(r"[ \t\u00a0]*(?:\||\t)[ \t\u00a0]*")
@@ -475,7 +375,7 @@ def _header_roles(text: str, cells: list[Span]) -> dict[int, str]:
     """Column index -> previous/current for a header row such as "Зона | Попередні | Поточні"."""
     roles: dict[int, str] = {}
     for index, (start, end) in enumerate(cells):
-        cue = _CUE.search(text, start, end)
+        cue = _CUE.search(text, None, start, end)
         if cue and not _DIGITS.search(text, start, end):
             roles[index] = "previous" if cue.group("previous") else "current"
     return roles if set(roles.values()) == {"previous", "current"} else {}
@@ -484,6 +384,8 @@ def _header_roles(text: str, cells: list[Span]) -> dict[int, str]:
 def _apply_table_columns(text: str, hits: list[_Hit]) -> None:
     """In a table whose header names previous and current columns, each number takes its column's role;
     a row label ("День", "Ніч") names the register."""
+    if "|" not in text and "\t" not in text:  # no line is a table row
+        return
     header: dict[int, str] = {}
     position = 0
     for line in text.split("\n"):
@@ -496,7 +398,7 @@ def _apply_table_columns(text: str, hits: list[_Hit]) -> None:
         header = _header_roles(text, cells) or header
         if not header:
             continue
-        label = _REGISTER_ONLY.search(text, *cells[0])
+        label = REGISTER_ONLY.search(text, *cells[0])
         for hit in hits:
             column = next((i for i, (a, b) in enumerate(cells) if a <= hit.span[0] < b), None)
             if column is not None and column in header and hit.role in ("current", "previous"):
@@ -506,13 +408,13 @@ def _apply_table_columns(text: str, hits: list[_Hit]) -> None:
                     hit.register = _register_key(label)
 
 
-def _apply_correction(text: str, hits: list[_Hit]) -> None:
+def _apply_correction(text: str, hits: list[_Hit], lowered: str | None) -> None:
     """Values written before the last correction cue ("ошибся, правильно ...") give way to those after it."""
     current = [hit for hit in hits if hit.role == "current"]
-    if not current:
+    if not current or not _CORRECTION_PARTS.may_occur(lowered):
         return
     last_start = max(hit.span[0] for hit in current)
-    cues = [match.start() for match in _CORRECTION_CUE.finditer(text, 0, last_start)]
+    cues = [match.start() for match in _CORRECTION_CUE.finditer(text, lowered, 0, last_start)]
     if not cues:
         return
     after_registers = {hit.register for hit in current if hit.span[0] > cues[-1]}
@@ -590,6 +492,8 @@ def _confidence(hit: _Hit) -> float:
 def _bounded(text: str) -> str:
     """The text cut to ``_MAX_TEXT`` characters and before its ``_MAX_NUMBERS + 1``-th digit run."""
     text = text[:_MAX_TEXT]
+    if len(text) < 2 * _MAX_NUMBERS:  # digit runs are apart: a shorter text cannot hold that many
+        return text
     for index, run in enumerate(_DIGITS.finditer(text)):
         if index == _MAX_NUMBERS:
             return text[: run.start()]
@@ -605,13 +509,18 @@ def find_readings(text: str, exclude: Sequence[Span] = (), *, scan_claims: bool 
     if not isinstance(text, str) or not text:
         return ReadingsFound(None, [], False, False)
     text = _bounded(text)
-    lines = _Lines(text)
-    mask = _claimed_mask(text, lines, exclude, scan_claims)
-    hits = _sms_hits(text, mask) + _slashed_hits(text, mask)
-    hits = sorted(hits + _token_hits(text, mask, lines), key=lambda hit: hit.span)
-    _assign_roles(text, lines, hits)
+    lines = Lines(text)
+    lowered = searchable(text)
+    keywords = list(_KEYWORD.finditer(text, lowered)) if _KEYWORD_PARTS.may_occur(lowered) else []
+    numbers = list(_TOKEN.finditer(text))
+    sms = list(_SMS.finditer(text)) if "#" in text else []
+    slashed = list(_SLASHED.finditer(text, lowered)) if "/" in text else []
+    mask = claimed_mask(text, lines, exclude, scan_claims, _read_spans(numbers, sms, slashed))
+    hits = _sms_hits(sms, mask) + _slashed_hits(slashed, mask)
+    hits = sorted(hits + _token_hits(text, numbers, mask, lines, keywords, lowered), key=lambda hit: hit.span)
+    _assign_roles(text, lines, hits, lowered)
     _apply_table_columns(text, hits)
-    _apply_correction(text, hits)
+    _apply_correction(text, hits, lowered)
     _resolve_registers(hits)
     current, conflicting = _decide(hits)
     candidates = [
@@ -619,5 +528,5 @@ def find_readings(text: str, exclude: Sequence[Span] = (), *, scan_claims: bool 
                   (hit.source, *hit.notes))
         for hit in hits
     ]
-    mentions = bool(_KEYWORD.search(text)) or any(hit.source in ("register", "sms") for hit in hits)
+    mentions = bool(keywords) or any(hit.source in ("register", "sms") for hit in hits)
     return ReadingsFound(current, candidates, conflicting, mentions)

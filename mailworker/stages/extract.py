@@ -113,11 +113,17 @@ def split_texts(context: Context) -> dict[str, str]:
     return {name: text for name, text in texts.items() if text and text.strip()}
 
 
-def parse_text(name: str, text: str, reference: datetime) -> TextResult:
-    """Run every parser over one text; numbers claimed by other fields are no reading."""
+PhoneCache = dict[str, tuple[str, bool] | None]
+
+
+def parse_text(name: str, text: str, reference: datetime, phone_cache: PhoneCache | None = None) -> TextResult:
+    """Run every parser over one text; numbers claimed by other fields are no reading.
+
+    ``phone_cache`` is shared by the texts of one message (the same phone is often in several of them).
+    """
     dates = find_fixation_dates(text, reference)
-    phones = find_phones(text)
-    accounts = find_accounts(text)
+    phones = find_phones(text, phone_cache)
+    accounts = find_accounts(text, phones)
     addresses = find_addresses(text)
     exclude: list[Span] = [c.span for c in dates] + [c.span for c in phones] + [c.span for c in accounts]
     exclude += number_spans(addresses)
@@ -207,9 +213,9 @@ PHONE_GROUPS = (("subject", "new", "signature"), ("forwarded",), ("quoted",))
 PLACE_GROUPS = (("subject", "new"), ("signature",), ("forwarded",), ("quoted",))
 
 
-def phones_only(name: str, text: str) -> TextResult:
+def phones_only(name: str, text: str, phone_cache: PhoneCache | None = None) -> TextResult:
     """Only the phones of a text (when nothing else of it can matter)."""
-    return TextResult(name, text, ReadingsFound(None, [], False, False), [], find_phones(text), [], [])
+    return TextResult(name, text, ReadingsFound(None, [], False, False), [], find_phones(text, phone_cache), [], [])
 
 
 def extract(context: Context) -> Extraction:
@@ -218,16 +224,17 @@ def extract(context: Context) -> Extraction:
     decoded = context.decoded
     reference = (decoded.sent_at if decoded and decoded.sent_at else None) or datetime.now(UTC)
     texts = extraction.texts
-    results = {name: parse_text(name, text, reference) for name, text in texts.items() if name != "quoted"}
+    cache: PhoneCache = {}
+    results = {name: parse_text(name, text, reference, cache) for name, text in texts.items() if name != "quoted"}
     found = any(r.readings.current is not None or r.readings.conflicting for r in results.values())
     if "quoted" in texts and not found:  # quoted history only matters when nothing newer has a reading
-        results["quoted"] = parse_text("quoted", texts["quoted"], reference)
+        results["quoted"] = parse_text("quoted", texts["quoted"], reference, cache)
     _choose_reading(results, extraction)
     if "quoted" in texts and "quoted" not in results:  # the customer's own earlier mail may hold the fields
         if not any(r.addresses or r.accounts for r in results.values()):
-            results["quoted"] = parse_text("quoted", texts["quoted"], reference)
+            results["quoted"] = parse_text("quoted", texts["quoted"], reference, cache)
         elif not any(r.phones for r in results.values()):
-            results["quoted"] = phones_only("quoted", texts["quoted"])
+            results["quoted"] = phones_only("quoted", texts["quoted"], cache)
     extraction.mentions_reading = any(r.readings.mentions_reading for r in results.values())
     extraction.reading_candidates = [c for n, r in results.items() for c in _tag(r.readings.candidates, n)]
     extraction.date_candidates = [c for n, r in results.items() for c in _tag(r.dates, n)]

@@ -1,0 +1,38 @@
+"""Regexes rewritten to start with their first character find exactly what their original form finds."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from parsers import accounts, phones, readings
+from parsers.reading_words import KEYWORD
+
+PIECES = ["+", "+38", " ", "\u00a0", "(", ")", "-", "\u2010", "\u2013", "\t", "0", "1", "12", "067", "123", "45",
+          "67", "8", "380", "0671234567", "1234567890", "12345678901", "а", "a", "_", ".", ",", "\n", "тел", "Т", "№",
+          "12 345", "1 234 567", "0,5", "3.14", "x", "показания", "Показник", "ПОКАЗ.", "pokazaniya", "Readings",
+          "дані лічильника", "данные счётчика", "покази", "опоказ", "показанiя"]
+PAIRS = [(phones._RUN_SOURCE, phones._RUN), (accounts._BARE_SOURCE, accounts._BARE),
+         (readings._TOKEN_SOURCE, readings._TOKEN), (KEYWORD.pattern, readings._KEYWORD.plain),
+         (KEYWORD.pattern, readings._KEYWORD.folding)]
+
+
+def _groups(pattern: re.Pattern[str], text: str, pos: int, endpos: int) -> list[tuple[tuple[int, int], ...]]:
+    return [tuple(match.span(g) for g in range(pattern.groups + 1)) for match in pattern.finditer(text, pos, endpos)]
+
+
+@pytest.mark.parametrize(("source", "fast"), PAIRS)
+def test_same_matches(source: str, fast: re.Pattern[str]) -> None:
+    original = re.compile(source, fast.flags & re.IGNORECASE)
+    rng = random.Random(source)
+    matched = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 16)))
+        start = rng.randint(0, len(text))
+        for pos, endpos in ((0, len(text)), (start, rng.randint(start, len(text)))):
+            found = _groups(original, text, pos, endpos)
+            assert _groups(fast, text, pos, endpos) == found, (text, pos, endpos)
+            matched += bool(found)
+    assert matched > 500
