@@ -59,7 +59,7 @@ class Address:
     apartment: str | None
 
 
-_AMBIGUOUS_TYPES = word_keys("пр пл пер наб туп бул pr pl per nab")
+_AMBIGUOUS_TYPES = word_keys("пр пл пер наб туп бул ш ал pr pl per nab")
 _NAME_LIKE_TYPES = word_keys("набережна набережная шосе шоссе спуск узвиз площа площадь бульвар")
 _CITY_MARKERS = word_keys("г гор город м мисто місто с село сел селище с-ще смт пгт пос поселок посёлок "
                           "g m s misto gorod selo smt pgt")

@@ -166,6 +166,32 @@ def test_no_address(text: str) -> None:
     assert find_addresses(text) == []
 
 
+STREET_TYPE_ABBREVIATIONS: list[tuple[str, Address]] = [
+    ("г.Днепр,Запорожское ш.,д.70,кв.5", A("Днепр", "шосе", "Запорожское", "70", "5")),
+    ("Днепр, ш. Запорожское 70, кв. 5", A("Днепр", "шосе", "Запорожское", "70", "5")),
+    ("м. Дніпро, Запорізьке шосе 12", A("Дніпро", "шосе", "Запорізьке", "12", None)),
+    ("Днепр, просп-т Мира 4, кв. 8", A("Днепр", "просп.", "Мира", "4", "8")),
+    ("Днепр, пр-кт Гагарина 10", A("Днепр", "просп.", "Гагарина", "10", None)),
+    ("м. Дніпро, ал. Героїв 3, кв. 2", A("Дніпро", "алея", "Героїв", "3", "2")),
+    ("г. Днепр, аллея Героев 3", A("Днепр", "алея", "Героев", "3", None)),
+    ("Днепр, проезд Десантный 7", A("Днепр", "проїзд", "Десантный", "7", None)),
+    ("м. Дніпро, майдан Соборний 1, кв. 4", A("Дніпро", "пл.", "Соборний", "1", "4")),
+    ("Днепр, туп. Тихий 2", A("Днепр", "тупик", "Тихий", "2", None)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), STREET_TYPE_ABBREVIATIONS)
+def test_street_type_abbreviations(text: str, expected: Address) -> None:
+    """Abbreviated and less common street types (ш., просп-т, ал., проезд, майдан) give a typed street."""
+    assert max(find_addresses(text), key=lambda c: c.confidence).value == expected
+
+
+@pytest.mark.parametrize("text", ["ш 12345 показания", "Ш. 1234", "ал 5 кВт"])
+def test_short_type_words_need_a_dot_or_a_name(text: str) -> None:
+    """The one- and two-letter types ш and ал start a street only before a capitalised name."""
+    assert find_addresses(text) == []
+
+
 @pytest.mark.parametrize(
     ("text", "readings"),
     [
