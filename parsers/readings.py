@@ -181,6 +181,10 @@ _RIGHT_CUE = re.compile(r"(?<!\w)(?:правильн\w*|вірн(?:і|ий|е|а
 # "Показания те же, что и в прошлый раз - 3841": the number is today's (unchanged) reading.
 _SAME_CUE = re.compile(r"(?<!\w)(?:те\s+же|такие\s+же|те\s+самые|ті\s+ж[еі]?|ті\s+самі|такі\s+ж[еі]?|не\s+изменил\w*"
                        r"|не\s+змінил\w*|без\s+изменени\w*|без\s+змін)(?!\w)", _I)
+# A cue says nothing about a later number when its own next number is money ("до сплати було 1 318,32 грн")
+# or when a new sentence about the reading starts in between ("... було 1 318 грн. Показники 26455").
+_MONEY_NEXT = re.compile(r"[^\d\n]{0,20}?[0-9][0-9 \u00a0]*(?:[.,][0-9]+)?\s*(?:грн|гривн|гривен|uah|₴|руб|коп)", _I)
+_READING_SENTENCE = re.compile(rf"[.!?]\s+{_KEYWORD.pattern}", _I)
 _YEAR_LIKE = re.compile(r"(?:19[5-9][0-9]|20[0-3][0-9])")
 
 _SOURCE_CONFIDENCE = {"register": 0.9, "keyword": 0.9, "sms": 0.85, "bare": 0.5}
@@ -451,11 +455,20 @@ def _assign_roles(text: str, lines: _Lines, hits: list[_Hit]) -> None:
         else:
             last_cue = -1
             for cue in _CUE.finditer(text, window_start, hit.span[0]):
+                if not _cue_reaches(text, cue.end(), hit.span[0]):
+                    continue
                 hit.role = "previous" if cue.group("previous") else "current"
                 last_cue = cue.start()
             right = [m.start() for m in _RIGHT_CUE.finditer(text, window_start, hit.span[0])]
             if (right and right[-1] > last_cue) or _SAME_CUE.search(text, window_start, hit.span[0]):
                 hit.role = "current"
+
+
+def _cue_reaches(text: str, cue_end: int, hit_start: int) -> bool:
+    """Whether a previous/current cue ending at ``cue_end`` speaks of the number at ``hit_start``."""
+    if _MONEY_NEXT.match(text, cue_end, hit_start):
+        return False
+    return _READING_SENTENCE.search(text, cue_end, hit_start) is None
 
 
 _CELL_SEPARATOR = re.compile(r"[ \t\u00a0]*(?:\||\t)[ \t\u00a0]*")
