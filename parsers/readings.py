@@ -185,6 +185,10 @@ _SAME_CUE = re.compile(r"(?<!\w)(?:те\s+же|такие\s+же|те\s+самы
 # or when a new sentence about the reading starts in between ("... було 1 318 грн. Показники 26455").
 _MONEY_NEXT = re.compile(r"[^\d\n]{0,20}?[0-9][0-9 \u00a0]*(?:[.,][0-9]+)?\s*(?:грн|гривн|гривен|uah|₴|руб|коп)", _I)
 _READING_SENTENCE = re.compile(rf"[.!?]\s+{_KEYWORD.pattern}", _I)
+# "31 208 (а не 31 280)", "31 208, а не 31 280"; "не 31 280, а 31 208": a value and the one it replaces.
+_NOT_THIS_AFTER = re.compile(r"\s*(?:\(\s*(?:а\s+)?|,?\s*а\s+)не\s+", _I)
+_BUT_THIS = re.compile(r"\s*,?\s*а\s+", _I)
+_NOT_BEFORE = re.compile(r"(?<!\w)не\s*$", _I)
 _YEAR_LIKE = re.compile(r"(?:19[5-9][0-9]|20[0-3][0-9])")
 
 _SOURCE_CONFIDENCE = {"register": 0.9, "keyword": 0.9, "sms": 0.85, "bare": 0.5}
@@ -535,6 +539,18 @@ def _apply_correction(text: str, hits: list[_Hit]) -> None:
             hit.role = "superseded"
 
 
+def _apply_instead_of(text: str, hits: list[_Hit]) -> None:
+    """In "31 208 (а не 31 280)" and "не 31 280, а 31 208" the rejected value of the pair is superseded."""
+    for first, second in zip(hits, hits[1:], strict=False):
+        if first.role != "current" or second.role != "current" or second.register not in (first.register, None):
+            continue
+        between = text[first.span[1] : second.span[0]]
+        if _NOT_THIS_AFTER.fullmatch(between):
+            second.role = "superseded"
+        elif _BUT_THIS.fullmatch(between) and _NOT_BEFORE.search(text, max(0, first.span[0] - 8), first.span[0]):
+            first.role = "superseded"
+
+
 def _resolve_registers(hits: list[_Hit]) -> None:
     """Turn raw register keys (``t1``, ``s2``, ``total_word`` ...) into REGISTERS names."""
     keys = {hit.register for hit in hits if hit.role == "current"}
@@ -624,6 +640,7 @@ def find_readings(text: str, exclude: Sequence[Span] = (), *, scan_claims: bool 
     hits = sorted(hits + _token_hits(text, mask, lines), key=lambda hit: hit.span)
     _assign_roles(text, lines, hits)
     _apply_table_columns(text, hits)
+    _apply_instead_of(text, hits)
     _apply_correction(text, hits)
     _resolve_registers(hits)
     current, conflicting = _decide(hits)

@@ -32,3 +32,31 @@ def test_cue_reaches_only_its_own_number(text: str, current: dict[str, int] | No
     """A previous/current cue applies to its own number, not past money or into a new reading sentence."""
     found = find_readings(text)
     assert (found.current, found.conflicting) == (current, conflicting)
+
+
+# text -> (current reading, conflicting)
+INSTEAD_OF: list[tuple[str, dict[str, int] | None, bool]] = [
+    ("Правильные показания: 31 208 (а не 31 280).", {"total": 31208}, False),
+    ("Показания 31208, а не 31280", {"total": 31208}, False),
+    ("Показания 31208 (не 31280)", {"total": 31208}, False),
+    ("Показники не 31280, а 31208", {"total": 31208}, False),
+    ("Т1 12345 (а не 12354), Т2 5432", {"day": 12345, "night": 5432}, False),
+    # without the "не" pairing both values stand, and a doubtful pairing stays a conflict
+    ("Показания 31208 а 31280", None, True),
+    ("день не 12354, а 12345, ночь 5432", None, True),
+    ("Показания 31208 или 31280", None, True),
+]
+
+
+@pytest.mark.parametrize(("text", "current", "conflicting"), INSTEAD_OF)
+def test_stated_correction_keeps_the_right_value(text: str, current: dict[str, int] | None,
+                                                  conflicting: bool) -> None:
+    """The forms "X (а не Y)" and "не Y, а X" keep X and set Y aside; other pairs of values still conflict."""
+    found = find_readings(text)
+    assert (found.current, found.conflicting) == (current, conflicting)
+
+
+def test_rejected_value_is_superseded() -> None:
+    """The value after "а не" is kept as a superseded candidate, so a reviewer still sees it."""
+    roles = [(c.value, c.label) for c in find_readings("Показания 31 208 (а не 31 280)").candidates]
+    assert roles == [({"total": 31208}, "current"), ({"total": 31280}, "superseded")]
