@@ -94,6 +94,13 @@ def _name_key(name: str, endings: bool = True) -> str:
     return transliterate_latin(name) if has_latin(name) else fold(name, endings=endings)
 
 
+def _with_type_word(street_type: str | None, name: str) -> str | None:
+    """The name led by its type word ("наб." + "Ленина" -> "набережна Ленина") for types people write as
+    part of the name, or None."""
+    word = _TYPE_WORDS.get(street_type or "")
+    return None if word is None or fold(name).startswith(word) else f"{word} {name}"
+
+
 def _words_without_initials(key: str) -> str:
     return " ".join(w for w in key.split() if len(w) > 2)
 
@@ -110,12 +117,15 @@ class _StreetTable:
         self.choices: dict[tuple[bool, str], list[str]] = {}  # (light?, first letter or "") -> keys
 
     def add(self, written: str, ref: _StreetRef) -> None:
-        name = split_street_type(written)[1]
+        street_type, name = split_street_type(written)
         key = _name_key(name)
         if not key:
             return
         self.exact[key].add(ref)
         self.light[_name_key(name, endings=False)].add(ref)
+        if (full := _with_type_word(street_type, name)) is not None:
+            self.exact[_name_key(full)].add(ref)  # "Набережная Ленина" for an alias "наб. Ленина"
+            self.light[_name_key(full, endings=False)].add(ref)
         words = _words_without_initials(key).split()
         if len(words) >= 2 and len(words[-1]) >= 5 and split_street_type(words[0] + " x")[0] is None:
             self.partial[words[-1]].add(ref)  # "Яворницкого" for "Дмитра Яворницького", not "Победы"

@@ -21,8 +21,9 @@ Ukrainian, surzhyk, CAPS or Latin transliteration:
 * apartment: ``кв.``, ``квартира``, ``кв-ра``; "частный дом" / "приватний будинок" marks a
   private house (note ``private_house``).
 
-Not handled: addresses written backwards ("кв. 12, д. 5, ул. Рабочая") or spread over
-prose ("живу на Рабочей, дом пять").
+Written house first ("кв. 12, д. 5, ул. Рабочая, г. Днепр", "буд. 5, вул. Робоча, кв. 12") is read
+when a house marker and a typed street are present. Not handled: addresses spread over prose
+("живу на Рабочей, дом пять").
 
 Each candidate's ``span`` covers the whole address; its ``notes`` hold
 ``house_span=S:E`` and ``apartment_span=S:E`` (offsets into ``text``), ``city_source=``
@@ -59,7 +60,7 @@ class Address:
     apartment: str | None
 
 
-_AMBIGUOUS_TYPES = word_keys("пр пл пер наб туп бул pr pl per nab")
+_AMBIGUOUS_TYPES = word_keys("пр пл пер наб туп бул ш ал pr pl per nab")
 _NAME_LIKE_TYPES = word_keys("набережна набережная шосе шоссе спуск узвиз площа площадь бульвар")
 _CITY_MARKERS = word_keys("г гор город м мисто місто с село сел селище с-ще смт пгт пос поселок посёлок "
                           "g m s misto gorod selo smt pgt")
@@ -86,7 +87,7 @@ _STOP = word_keys(
     "пример приклад тема subject from to sent date re fwd fw от кому дата"
 ) | _MONTHS
 _NOT_CITY = frozenset(_STREET_TYPES) | _HOUSE_MARKERS | _APT_MARKERS | _KORPUS_MARKERS
-_STARTERS = frozenset(_STREET_TYPES) | _CITY_MARKERS | {"ж", "zh"}  # the lower-case words an address starts with
+_STARTERS = frozenset(_STREET_TYPES) | _CITY_MARKERS | _HOUSE_MARKERS | _APT_MARKERS | {"ж", "zh"}  # lower-case first words
 _NAME_STOP = _STOP | _HOUSE_MARKERS | _APT_MARKERS
 _LETTER_WORDS = word_keys("в и у с з й v i u s z")  # one-letter words, not house letters, after a space
 _M_LETTER = word_keys("м m")
@@ -395,6 +396,8 @@ class _Parser:
 
     # ---- whole addresses ------------------------------------------------------------------
     def address_from(self, i: int) -> _Body | None:
+        if (backwards := self.house_first(i)) is not None:
+            return backwards
         street = self.street_at(i)
         house = None if street is None else self.house(street[3], typed=street[0] is not None)
         if street is None or house is None:
@@ -409,6 +412,29 @@ class _Parser:
             readings = [readings[0], readings[0]._replace(apartment=bare[1], apartment_span=bare[2])]
             end = bare[0]
         return _Body(street[0], street[1], street[2], readings, False, end)
+
+    def house_first(self, i: int) -> _Body | None:
+        """An address written house first: "кв. 5, д. 12А, ул. Европейская" or "буд. 7, вул. Робоча, кв. 3".
+
+        A house marker and a typed street are required, and the street must not carry its own number.
+        """
+        before = self.apartment(i) if self.is_kind(i, "w", _APT_MARKERS) else None
+        j = self.skip(before[0] if before else i, ",")
+        if not self.is_kind(j, "w", _HOUSE_MARKERS):
+            return None
+        k = self.skip(j + 1, ".:№#")
+        if not self.is_kind(k, "n") or not self.plausible_house_number(k, typed=True):
+            return None
+        end, readings = self.house_readings(k)
+        street = self.street_at(self.skip(end, ","))
+        if street is None or street[0] is None or self.is_kind(self.skip(street[3], ","), "n"):
+            return None
+        after = None if before else self.apartment(street[3])
+        flat = before or after
+        if flat is not None:
+            readings = [r._replace(apartment=flat[1], apartment_span=flat[2])
+                        for r in readings if not r.apartment] or readings[:1]
+        return _Body(street[0], street[1], street[2], readings, flat is not None, after[0] if after else street[3])
 
     def city_then_body(self, i: int) -> tuple[tuple[int, int, str] | None, _Body | None, int]:
         """Parse "city, street house ..." at ``i``: (city tokens and source, body, index to resume at)."""

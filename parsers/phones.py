@@ -1,6 +1,6 @@
 """Ukrainian phone numbers in free text, returned as E.164 (``+380671234567``).
 
-A phone is a run of digit groups (separated by one space, hyphen or parentheses, on one
+A phone is a run of digit groups (separated by one space, hyphen, dot or parentheses, on one
 line) whose digits read as a Ukrainian number in one of the forms people write:
 
 * ``0XX XXX XX XX`` (10 digits, national form with the trunk ``0``),
@@ -34,7 +34,7 @@ __all__ = ["find_phones"]
 _MAX_TEXT = 200_000
 
 # Digit groups on one line: "+38 (067) 123-45-67", "8-067-...", "(056) 744-12-34", "0671234567".
-_GROUPS = r"\)?(?:[ \t\u00a0]?[-\u2010-\u2013]?[ \t\u00a0]?\(?[0-9]++\)?)*+"
+_GROUPS = r"\)?(?:[ \t\u00a0]?[-.\u2010-\u2013]?[ \t\u00a0]?\(?[0-9]++\)?)*+"
 _RUN_SOURCE = r"(?<![\w+])\+?[ \u00a0]?\(?[0-9]+" + _GROUPS
 # The same regex, written to start with its first character (+, a space, "(" or a digit) and to look behind
 # that one: the regex engine then skips straight to such characters instead of trying every position.
@@ -42,6 +42,7 @@ _RUN = re.compile(r"[+ \u00a0(0-9](?<![\w+][+ \u00a0(0-9])"
                   r"(?:(?<=\+)[ \u00a0]?\(?[0-9]+|(?<=[ \u00a0])\(?[0-9]+|(?<=\()[0-9]+|(?<=[0-9])[0-9]*)" + _GROUPS)
 _GROUP = re.compile(r"[0-9]+")
 _DIGIT = re.compile(r"[0-9]")
+_SPACE_OR_DASH = re.compile(r"[\s\-\u2010-\u2013]")
 
 _PHONE_LABEL = re.compile(
     r"(?:\bтел\w*|\bмоб\w*|\bмобіл\w*|\bсот\w*|\bphone\w*|\btel\b|\bт\.|\bконтакт\w*|зв['’]?язку|\bсвязи"
@@ -78,9 +79,21 @@ def _national_digits(digits: str) -> str | None:
 def _plausible_grouping(groups: list[str]) -> bool:
     """Reject digit groupings no phone is written in (stray single digits in the middle, huge groups)."""
     for index, group in enumerate(groups):
-        if len(group) == 1 and not (index == 0 and group in ("0", "8", "3")):
+        if len(group) == 1 and not (index == 0 and group in ("0", "8", "3")) \
+                and not _after_long_area_code(groups, index):
             return False
     return len(groups) <= _MAX_GROUPS
+
+
+def _after_long_area_code(groups: list[str], index: int) -> bool:
+    """Whether ``groups[index]`` opens a 5-digit local number after a 5-digit area code ("(05667) 4-12-09")."""
+    return index == 1 and len(groups[0]) == 5 and groups[0].startswith("0")
+
+
+def _dots_mixed(written: str) -> bool:
+    """Whether dots join the groups together with spaces or hyphens: "05.01.2025 12" is a date and a number,
+    "097.583.50.53" a phone."""
+    return "." in written and _SPACE_OR_DASH.search(written) is not None
 
 
 def _valid_e164(national: str) -> tuple[str, bool] | None:
@@ -131,7 +144,8 @@ def _phones_in_run(
         for j in reversed(ends):
             window = [g.group() for g in groups[i:j]]
             national = _national_digits("".join(window))
-            if not national or not _plausible_grouping(window):
+            if not national or not _plausible_grouping(window) \
+                    or _dots_mixed(run.group()[groups[i].start() : groups[j - 1].end()]):
                 continue
             if national not in cache:
                 cache[national] = _valid_e164(national)

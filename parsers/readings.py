@@ -96,6 +96,15 @@ _SAME_CUE = CaselessRegex(r"(?<!\w)(?:те\s+же|такие\s+же|те\s+са�
                        r"|не\s+змінил\w*|без\s+изменени\w*|без\s+змін)(?!\w)")
 _YEAR_LIKE = re.compile(r"(?:19[5-9][0-9]|20[0-3][0-9])")
 _KEYWORD = CaselessRegex(hoisted_words(r"\w", KEYWORD.pattern.removeprefix(r"(?<!\w)")))  # see hoisted_words
+# A cue says nothing about a later number when its own next number is money ("до сплати було 1 318,32 грн")
+# or when a new sentence about the reading starts in between ("... було 1 318 грн. Показники 26455").
+_MONEY_NEXT = re.compile(r"[^\d\n]{0,20}?[0-9][0-9 \u00a0]*(?:[.,][0-9]+)?\s*(?:грн|гривн|гривен|uah|₴|руб|коп)",
+                         re.IGNORECASE)
+_READING_SENTENCE = re.compile(rf"[.!?]\s+{KEYWORD.pattern}", re.IGNORECASE)
+# "31 208 (а не 31 280)", "31 208, а не 31 280"; "не 31 280, а 31 208": a value and the one it replaces.
+_NOT_THIS_AFTER = re.compile(r"\s*(?:\(\s*(?:а\s+)?|,?\s*а\s+)не\s+", re.IGNORECASE)
+_BUT_THIS = re.compile(r"\s*,?\s*а\s+", re.IGNORECASE)
+_NOT_BEFORE = re.compile(r"(?<!\w)не\s*$", re.IGNORECASE)
 
 # Every match of the case-insensitive regex named holds one of these words (in lower case): a text without
 # them is not searched (see ``parsers.lowered``).
@@ -350,12 +359,21 @@ def _role_from_cues(text: str, lowered: str | None, window_start: int, hit: _Hit
     same as before" makes it current."""
     last_cue = -1
     for cue in _CUE.finditer(text, lowered, window_start, hit.span[0]) if cues.time else ():
+        if not _cue_reaches(text, cue.end(), hit.span[0]):
+            continue
         hit.role = "previous" if cue.group("previous") else "current"
         last_cue = cue.start()
     end = hit.span[0]
     right = [m.start() for m in _RIGHT_CUE.finditer(text, lowered, window_start, end)] if cues.right else []
     if (right and right[-1] > last_cue) or (cues.same and _SAME_CUE.search(text, lowered, window_start, end)):
         hit.role = "current"
+
+
+def _cue_reaches(text: str, cue_end: int, hit_start: int) -> bool:
+    """Whether a previous/current cue ending at ``cue_end`` speaks of the number at ``hit_start``."""
+    if _MONEY_NEXT.match(text, cue_end, hit_start):
+        return False
+    return _READING_SENTENCE.search(text, cue_end, hit_start) is None
 
 
 _CELL_SEPARATOR = re.compile(r"[ \t\u00a0]*(?:\||\t)[ \t\u00a0]*")
@@ -422,6 +440,18 @@ def _apply_correction(text: str, hits: list[_Hit], lowered: str | None) -> None:
         if hit.span[1] <= cues[-1] and (hit.register in after_registers or None in after_registers
                                          or hit.register is None):
             hit.role = "superseded"
+
+
+def _apply_instead_of(text: str, hits: list[_Hit]) -> None:
+    """In "31 208 (а не 31 280)" and "не 31 280, а 31 208" the rejected value of the pair is superseded."""
+    for first, second in zip(hits, hits[1:], strict=False):
+        if first.role != "current" or second.role != "current" or second.register not in (first.register, None):
+            continue
+        between = text[first.span[1] : second.span[0]]
+        if _NOT_THIS_AFTER.fullmatch(between):
+            second.role = "superseded"
+        elif _BUT_THIS.fullmatch(between) and _NOT_BEFORE.search(text, max(0, first.span[0] - 8), first.span[0]):
+            first.role = "superseded"
 
 
 def _resolve_registers(hits: list[_Hit]) -> None:
@@ -520,6 +550,7 @@ def find_readings(text: str, exclude: Sequence[Span] = (), *, scan_claims: bool 
     hits = sorted(hits + _token_hits(text, numbers, mask, lines, keywords, lowered), key=lambda hit: hit.span)
     _assign_roles(text, lines, hits, lowered)
     _apply_table_columns(text, hits)
+    _apply_instead_of(text, hits)
     _apply_correction(text, hits, lowered)
     _resolve_registers(hits)
     current, conflicting = _decide(hits)

@@ -172,16 +172,18 @@ def word_keys(words: str) -> frozenset[str]:
 
 _STREET_TYPE_WORDS = {
     "вул.": "ул улица улиця вул вулиця вулица ul ulitsa ulica vul vulytsia vulica vulitsa",
-    "просп.": "пр просп проспект пр-т пр-кт prosp prospekt pr",
+    "просп.": "пр просп проспект пр-т пр-кт просп-т prosp prospekt pr",
     "пров.": "пер переулок пров провулок per pereulok prov provulok",
     "бульв.": "б-р бул бульв бульвар bulv bulvar",
-    "пл.": "пл площа площадь pl ploshcha ploshchad",
+    "пл.": "пл площа площадь майдан pl ploshcha ploshchad maidan",
     "ж/м": "жм ж-м жилмассив zhm",
     "мкрн": "мкрн мкр мкр-н микрорайон mkrn mkr mikrorayon",
-    "шосе": "шосе шоссе shose",
+    "шосе": "шосе шоссе ш shose",
     "наб.": "наб набережна набережная nab",
     "узвіз": "узвиз спуск uzviz",
     "тупик": "тупик туп tupik",
+    "алея": "алея аллея ал alleya",
+    "проїзд": "проїзд проезд пр-д proizd proezd",
 }
 STREET_TYPES: dict[str, str] = {
     key: canon for canon, words in _STREET_TYPE_WORDS.items() for key in word_keys(words)

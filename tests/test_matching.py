@@ -279,6 +279,37 @@ def test_alias_applies_only_in_its_city() -> None:
     assert match("Никополь, ул. Ленинградская 3, кв. 26").reasons == ["no_account_match"]
 
 
+TYPE_WORD_ROWS = [
+    ("8375162907", "Дніпро", "вул. Січеславська Набережна", "40", "101", ()),
+    ("4100000001", "Дніпро", "пл. Соборна", "3", "7", ()),
+    ("4100000002", "Дніпро", "вул. Бульварна", "9", "2", ()),
+]
+TYPE_WORD_INDEX = RegistryIndex.build(
+    [RegistryRecord(account, "1", 1, city, street, house, apartment, phones, {"total": 100}, None, 100)
+     for account, city, street, house, apartment, phones in TYPE_WORD_ROWS],
+    [StreetAlias(None, "Днепр", "Дніпро"),
+     StreetAlias("Дніпро", "наб. Ленина", "вул. Січеславська Набережна"),
+     StreetAlias("Дніпро", "Набережна Леніна", "вул. Січеславська Набережна"),
+     StreetAlias("Дніпро", "пл. Ленина", "пл. Соборна")],
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Днепр, Набережная Ленина 40, кв. 101", "8375162907"),
+        ("м. Дніпро, Набережна Леніна 40, кв. 101", "8375162907"),
+        ("Днепр, наб. Ленина 40, кв. 101", "8375162907"),
+        ("Днепр, Площадь Ленина 3 кв 7", "4100000001"),
+        ("Днепр, пл. Ленина 3 кв 7", "4100000001"),
+        ("Днепр, ул. Бульварная 9 кв 2", "4100000002"),
+    ],
+)
+def test_alias_whose_name_starts_with_a_type_word(text: str, expected: str) -> None:
+    """An old name led by a type word ("Набережная Ленина") matches its alias however the type is written."""
+    assert match(text, index=TYPE_WORD_INDEX).account_id == expected
+
+
 def test_get() -> None:
     """get returns the registry record of an account, or None."""
     record = INDEX.get("0011055495")

@@ -166,6 +166,60 @@ def test_no_address(text: str) -> None:
     assert find_addresses(text) == []
 
 
+STREET_TYPE_ABBREVIATIONS: list[tuple[str, Address]] = [
+    ("г.Днепр,Запорожское ш.,д.70,кв.5", A("Днепр", "шосе", "Запорожское", "70", "5")),
+    ("Днепр, ш. Запорожское 70, кв. 5", A("Днепр", "шосе", "Запорожское", "70", "5")),
+    ("м. Дніпро, Запорізьке шосе 12", A("Дніпро", "шосе", "Запорізьке", "12", None)),
+    ("Днепр, просп-т Мира 4, кв. 8", A("Днепр", "просп.", "Мира", "4", "8")),
+    ("Днепр, пр-кт Гагарина 10", A("Днепр", "просп.", "Гагарина", "10", None)),
+    ("м. Дніпро, ал. Героїв 3, кв. 2", A("Дніпро", "алея", "Героїв", "3", "2")),
+    ("г. Днепр, аллея Героев 3", A("Днепр", "алея", "Героев", "3", None)),
+    ("Днепр, проезд Десантный 7", A("Днепр", "проїзд", "Десантный", "7", None)),
+    ("м. Дніпро, майдан Соборний 1, кв. 4", A("Дніпро", "пл.", "Соборний", "1", "4")),
+    ("Днепр, туп. Тихий 2", A("Днепр", "тупик", "Тихий", "2", None)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), STREET_TYPE_ABBREVIATIONS)
+def test_street_type_abbreviations(text: str, expected: Address) -> None:
+    """Abbreviated and less common street types (ш., просп-т, ал., проезд, майдан) give a typed street."""
+    assert max(find_addresses(text), key=lambda c: c.confidence).value == expected
+
+
+HOUSE_FIRST: list[tuple[str, Address]] = [
+    ("кв. 5, д. 12А, ул. Европейская, г. Днепр", A("Днепр", "вул.", "Европейская", "12А", "5")),
+    ("Здравствуйте.\nкв. 5, д. 12, ул. Европейская, Днепр\nПик: 2210", A("Днепр", "вул.", "Европейская", "12", "5")),
+    ("буд. 7, вул. Робоча, кв. 3, м. Дніпро", A("Дніпро", "вул.", "Робоча", "7", "3")),
+    ("г. Днепр, д. 12, ул. Рабочая", A("Днепр", "вул.", "Рабочая", "12", None)),
+    ("квартира 12, дом 5, проспект Гагарина", A(None, "просп.", "Гагарина", "5", "12")),
+    ("кв 5 д 12/1 ул Рабочая", A(None, "вул.", "Рабочая", "12/1", "5")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HOUSE_FIRST)
+def test_house_written_before_the_street(text: str, expected: Address) -> None:
+    """An address written apartment and house first, then a typed street, is read in that order."""
+    assert max(find_addresses(text), key=lambda c: c.confidence).value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("д. 4521, ул. Рабочая 5, кв 3", A(None, "вул.", "Рабочая", "5", "3")),
+        ("дом 12, Рабочая 5", A(None, None, "Рабочая", "5", None)),
+    ],
+)
+def test_house_first_needs_a_typed_street_without_its_own_number(text: str, expected: Address) -> None:
+    """A number before a street that has its own house number, or before an untyped name, is no house."""
+    assert [c.value for c in find_addresses(text)] == [expected]
+
+
+@pytest.mark.parametrize("text", ["ш 12345 показания", "Ш. 1234", "ал 5 кВт"])
+def test_short_type_words_need_a_dot_or_a_name(text: str) -> None:
+    """The one- and two-letter types ш and ал start a street only before a capitalised name."""
+    assert find_addresses(text) == []
+
+
 @pytest.mark.parametrize(
     ("text", "readings"),
     [

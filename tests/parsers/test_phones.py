@@ -97,6 +97,28 @@ def test_find_phones_values(text: str, expected: list[str]) -> None:
     assert [candidate.value for candidate in find_phones(text)] == expected
 
 
+DOTTED_AND_LONG_AREA_CODE: list[tuple[str, list[str]]] = [
+    ("Тел. 097.583.50.53", ["+380975835053"]),
+    ("097.583.50.53.", ["+380975835053"]),
+    ("+38.067.123.45.67", ["+380671234567"]),
+    ("моб. 050.123.4567", ["+380501234567"]),
+    ("тел. (05667) 4-12-09", ["+380566741209"]),
+    ("(05665) 2-34-56", ["+380566523456"]),
+    ("05667 4 12 09", ["+380566741209"]),
+    # dates beside numbers stay apart, and a single digit after a short area code is still no phone
+    ("показания на 05.01.2025 12 345", []),
+    ("на 09.11.2025 - 12", []),
+    ("0566 4-12-09", []),
+    ("12.345.67.89", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DOTTED_AND_LONG_AREA_CODE)
+def test_dotted_phones_and_five_digit_area_codes(text: str, expected: list[str]) -> None:
+    """Dots as the only separator, and a 5-digit area code with a 5-digit local number, make a phone."""
+    assert [candidate.value for candidate in find_phones(text)] == expected
+
+
 LABELS: list[tuple[str, str]] = [
     ("Тел. 0671234567", "labelled"),
     ("телефон: 0671234567", "labelled"),
