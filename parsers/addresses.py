@@ -87,7 +87,8 @@ _STOP = word_keys(
     "пример приклад тема subject from to sent date re fwd fw от кому дата"
 ) | _MONTHS
 _NOT_CITY = frozenset(_STREET_TYPES) | _HOUSE_MARKERS | _APT_MARKERS | _KORPUS_MARKERS
-_STARTERS = frozenset(_STREET_TYPES) | _CITY_MARKERS | _HOUSE_MARKERS | _APT_MARKERS | {"ж", "zh"}  # lower-case first words
+# The lower-case words an address may start with (a capitalised word may start one too).
+_STARTERS = frozenset(_STREET_TYPES) | _CITY_MARKERS | _HOUSE_MARKERS | _APT_MARKERS | {"ж", "zh"}
 _NAME_STOP = _STOP | _HOUSE_MARKERS | _APT_MARKERS
 _LETTER_WORDS = word_keys("в и у с з й v i u s z")  # one-letter words, not house letters, after a space
 _M_LETTER = word_keys("м m")
