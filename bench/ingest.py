@@ -123,7 +123,8 @@ def main() -> None:
     label = "mailworker run --once" if args.stages == "all" else "decode-only pass"
     print(f"mailbox: {args.count} messages, {size / 1e6:.1f} MB, filled in {fill:.1f} s")
     print(f"bare imapclient fetch: {bare_rate:,.0f} msg/s ({bare_seconds:.2f} s)")
-    print(f"{label} ({args.database}, workers={args.workers}): {worker_rate:,.0f} msg/s ({seconds:.2f} s)")
+    processes = f"workers={args.workers}" if args.stages == "all" else "one process"
+    print(f"{label} ({args.database}, {processes}): {worker_rate:,.0f} msg/s ({seconds:.2f} s)")
     print(f"ratio worker/bare: {worker_rate / bare_rate:.2f}")
     print(f"worker peak RSS: {rss_kib / 1024:.0f} MB (largest process of the run, pool workers included: "
           f"{children_kib / 1024:.0f} MB)")
