@@ -39,6 +39,7 @@ def bare_fetch(server: DovecotServer, batch: int) -> tuple[int, float]:
     started = time.perf_counter()
     count = 0
     with server.session() as client:
+        client._imap.debug = 0  # as the worker does: imaplib's trace formatting would halve the rate
         client.select_folder("INBOX", readonly=True)
         uids = client.search(["ALL"])
         for start in range(0, len(uids), batch):
@@ -84,6 +85,9 @@ def worker_pass(server: DovecotServer, url: str, workdir: Path, args: argparse.N
                     str(workdir / "aliases.csv")], env=env, check=True, capture_output=True)
     command = [*worker, "run", "--once"] if args.stages == "all" else [
         sys.executable, str(ROOT / "bench" / "decode_only.py")]
+    if args.profile:  # py-spy (pip install py-spy) samples the pass and its pool workers
+        command = ["py-spy", "record", "--subprocesses", "--rate", "500", "--format", "raw", "-o", args.profile,
+                   "--", *command]
     started = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -103,6 +107,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2, help="runner.workers for the pass (1 = one process)")
     parser.add_argument("--stages", choices=("all", "decode"), default="all")
+    parser.add_argument("--profile", metavar="FILE", help="record the pass with py-spy into FILE (collapsed stacks)")
     args = parser.parse_args()
     people = customers(5000)
     with tempfile.TemporaryDirectory(prefix="mwbench-") as tmp, DovecotServer() as server:

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailworker import ledger
+from mailworker import heap, ledger
 from mailworker.backfill import Backfill
 from mailworker.classify import run_classify
 from mailworker.config import ConfigError, MailboxSettings, Settings, load_settings
@@ -76,7 +76,9 @@ def open_app(settings: Settings) -> App:
     engine = make_engine(db.url, echo=db.echo, busy_timeout_ms=db.sqlite_busy_timeout_ms)
     upgrade(engine)
     factory = session_factory(engine)
-    return App(settings, engine, factory, DbRegistry(factory, settings.decision.fuzzy_threshold))
+    app = App(settings, engine, factory, DbRegistry(factory, settings.decision.fuzzy_threshold))
+    heap.settle()
+    return app
 
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:

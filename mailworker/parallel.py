@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mailworker import heap
 from mailworker.config import DecisionSettings
 from mailworker.faults import crash_point
 from mailworker.matching import RegistryIndex
@@ -66,6 +67,7 @@ def _init_worker(parent: int, records: list[RegistryRecord], aliases: list[Stree
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     index = RegistryIndex.build(records, aliases, fuzzy_threshold=settings.fuzzy_threshold)
     _WORKER_STAGES = split_stages(build_stages(MemoryRegistry(index), settings))[0]
+    heap.settle()
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -3,8 +3,9 @@
 One pass over a mailbox: apply post-actions still owed from an earlier run,
 finish rows left ``fetched`` by a crash, then fetch new UIDs in batches.  For
 each batch the ledger rows and raw bytes are committed first; only then is the
-post-action applied on the server, and only then are the messages processed,
-each in its own transaction.  A crash anywhere therefore loses nothing and
+post-action applied on the server, and only then are the messages processed
+(a batch per transaction, each message in its own stages), while the next
+batch is fetched.  A crash anywhere therefore loses nothing and
 duplicates nothing: the next run finds every UID in the ledger.
 """
 
@@ -15,6 +16,7 @@ import signal
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import FrameType
 
@@ -168,20 +170,34 @@ class MailboxRunner:
         self._post_action(source, owed)
         report.add(self.feeder.leftovers(leftovers))
         uids = source.uids_after(last)
-        for start in range(0, len(uids), self.settings.batch_size):
-            if self.should_stop():
-                break
-            with FETCH_SECONDS.labels(self.settings.name).time():
-                batch = source.fetch(uids[start:start + self.settings.batch_size])
-            FETCHED_TOTAL.labels(self.settings.name).inc(len(batch))
-            new_ids, duplicates = record_batch(self.factory, batch)
-            report.fetched += len(batch)
-            report.duplicates += duplicates
-            crash_point("after_commit")
-            self._post_action(source, [m.uid for m in batch if m.uid is not None])
-            report.add(self.feeder.feed(new_ids))
+        size = self.settings.batch_size
+        chunks = [uids[start:start + size] for start in range(0, len(uids), size)]
+        # One batch is fetched ahead, in a helper thread, while this one is processed.  The connection
+        # is used by one thread at a time: the main thread touches it only while no fetch is in flight,
+        # and leaving the block (stop, error) waits for the one in flight.
+        with ThreadPoolExecutor(1, thread_name_prefix="imap-fetch") as fetcher:
+            ahead: Future[list[FetchedMessage]] | None = None
+            for index, chunk in enumerate(chunks):
+                if self.should_stop():
+                    break
+                batch = ahead.result() if ahead is not None else self._fetch(source, chunk)
+                ahead = None
+                new_ids, duplicates = record_batch(self.factory, batch)
+                report.fetched += len(batch)
+                report.duplicates += duplicates
+                crash_point("after_commit")
+                self._post_action(source, [m.uid for m in batch if m.uid is not None])
+                if index + 1 < len(chunks) and not self.should_stop():
+                    ahead = fetcher.submit(self._fetch, source, chunks[index + 1])
+                report.add(self.feeder.feed(new_ids))
         report.add(self.feeder.flush())
         return report
+
+    def _fetch(self, source: ImapSource, uids: Sequence[int]) -> list[FetchedMessage]:
+        with FETCH_SECONDS.labels(self.settings.name).time():
+            batch = source.fetch(uids)
+        FETCHED_TOTAL.labels(self.settings.name).inc(len(batch))
+        return batch
 
     def _post_action(self, source: ImapSource, uids: Sequence[int]) -> None:
         if not uids:

@@ -304,3 +304,57 @@ def test_untrusted_certificate_is_a_permanent_error(tls_dovecot: Any) -> None:
     plain_port_as_ssl = ImapSource(mailbox_settings(tls_dovecot, security="ssl"), tls_dovecot.password)
     with pytest.raises(PermanentImapError, match="TLS handshake failed"):
         plain_port_as_ssl.connect()
+
+
+class TimedStage:
+    """Records when each message is processed, and in which thread."""
+
+    name = "timed"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, str]] = []
+
+    def __call__(self, context: Context) -> None:
+        time.sleep(0.005)
+        self.calls.append((time.monotonic(), threading.current_thread().name))
+
+
+def test_next_batch_is_fetched_while_this_one_is_processed(dovecot: Any, factory: sessionmaker[Session],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pass fetches batch k+1 in a helper thread while batch k is processed, and still stores each once."""
+    dovecot.append_many(mail(i) for i in range(60))
+    fetches: list[tuple[float, float, str]] = []
+    original = ImapSource.fetch
+
+    def timed_fetch(self: ImapSource, uids: Any, folder_label: str | None = None) -> Any:
+        started = time.monotonic()
+        result = original(self, uids, folder_label)
+        fetches.append((started, time.monotonic(), threading.current_thread().name))
+        return result
+
+    monkeypatch.setattr(ImapSource, "fetch", timed_fetch)
+    stage = TimedStage()
+    runner = MailboxRunner(mailbox_settings(dovecot, batch_size=20), dovecot.password, factory,
+                           (DecodeStage(), stage), lambda: False)
+    run_mailbox(runner, FAST_RETRY, once=True)
+    assert ledger_counts(factory) == {"processed": 60}
+    assert [name.startswith("imap-fetch") for _, _, name in fetches] == [False, True, True]
+    first_batch_done = stage.calls[19][0]
+    assert fetches[1][0] < first_batch_done  # the second fetch began before the first batch was processed
+    assert all(FLAG in flags for flags in dovecot.flags().values())
+
+
+def test_imaplib_protocol_trace_is_off_unless_logged(dovecot: Any) -> None:
+    """imaplib formats no protocol trace (a repr of every fetched message) unless its logger shows DEBUG."""
+    import logging
+
+    with ImapSource(mailbox_settings(dovecot), dovecot.password) as source:
+        assert source.client is not None and source.client._imap.debug == 0
+    trace = logging.getLogger("imapclient.imaplib")
+    previous = trace.level
+    trace.setLevel(logging.DEBUG)
+    try:
+        with ImapSource(mailbox_settings(dovecot), dovecot.password) as source:
+            assert source.client is not None and source.client._imap.debug == 5
+    finally:
+        trace.setLevel(previous)
