@@ -63,6 +63,11 @@ _MONEY_WORDS = r"(?:грн|гривн|гривен|коп|uah|руб|₴|\$|usd|
 _UNIT_WORDS = (r"(?:мм|см|кг|шт|лет|рок|рік|дн|мес|міс|недел|тижн|час|годин|минут|хвилин|чел|осіб|особи|раз|этаж"
                r"|поверх|кварт|комнат|кімнат|зонн|тариф|фазн|вольт|ват|цифр|полугоди|півріч)")
 
+# The trigger of a claim that consumes only these characters (digits, "." "/" ":" "-"): none is looked for; the
+# claim is only tried next to the numbers whose claimed state matters (see ``_tight_regions``).
+_TIGHT_CHARS = frozenset("0123456789./:-")
+_AROUND_OPEN_NUMBERS: tuple[str, ...] = ()
+
 # (pattern, flags, trigger): whole matches (or the group "n") of the patterns are never readings.
 # Case-insensitive ones are written in lower case and run on the lower-cased text (much faster than
 # IGNORECASE); the rest on the text itself.  Every match of a pattern holds its trigger, so a text
@@ -70,12 +75,11 @@ _UNIT_WORDS = (r"(?:мм|см|кг|шт|лет|рок|рік|дн|мес|міс|
 # without lookaheads, where no short word list says enough).
 _Trigger = tuple[str, ...] | str | None
 _CLAIM_SOURCES: tuple[tuple[str, int, _Trigger], ...] = (
-    (r"(?<![0-9.,])[0-9]{1,2}[./-][0-9]{1,2}[./-](?:[0-9]{4}|[0-9]{2})(?![0-9])", 0,
-     r"[0-9][./-][0-9]{1,2}[./-][0-9]{2}"),
-    (r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])", 0, r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
-    (r"(?<![0-9.,])(?:0?[1-9]|1[0-2])[./](?:19|20)[0-9]{2}(?![0-9])", 0, r"[0-9][./](?:19|20)[0-9]{2}"),
-    (r"(?<![0-9.,])(?:[12][0-9]|3[01]|0?[1-9])\.(?:0[1-9]|1[0-2])(?![0-9]|[.,][0-9])", 0, r"[0-9]\.(?:0[1-9]|1[0-2])"),
-    (r"(?<![0-9/.,])(?:[12][0-9]|3[01]|0?[1-9])/(?:0?[1-9]|1[0-2])(?![0-9]|/[0-9])", 0, r"[0-9]/(?:0?[1-9]|1[0-2])"),
+    (r"(?<![0-9.,])[0-9]{1,2}[./-][0-9]{1,2}[./-](?:[0-9]{4}|[0-9]{2})(?![0-9])", 0, _AROUND_OPEN_NUMBERS),
+    (r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])", 0, _AROUND_OPEN_NUMBERS),
+    (r"(?<![0-9.,])(?:0?[1-9]|1[0-2])[./](?:19|20)[0-9]{2}(?![0-9])", 0, _AROUND_OPEN_NUMBERS),
+    (r"(?<![0-9.,])(?:[12][0-9]|3[01]|0?[1-9])\.(?:0[1-9]|1[0-2])(?![0-9]|[.,][0-9])", 0, _AROUND_OPEN_NUMBERS),
+    (r"(?<![0-9/.,])(?:[12][0-9]|3[01]|0?[1-9])/(?:0?[1-9]|1[0-2])(?![0-9]|/[0-9])", 0, _AROUND_OPEN_NUMBERS),
     (rf"(?<![0-9])[0-9]{{1,2}}(?:\s*-?\s*[{_L}]{{1,3}})?\s+{_MONTHS_GEN}(?:\s*,?\s*[0-9]{{4}}(?![0-9]))?", _I,
      rf"[0-9](?:\s*-?\s*[{_L}]{{1,3}})?\s+{_MONTHS_GEN}"),
     (rf"{_MONTHS_ANY}\s*,?\s*[0-9]{{4}}(?![0-9])", _I,
@@ -86,9 +90,9 @@ _CLAIM_SOURCES: tuple[tuple[str, int, _Trigger], ...] = (
     (r"(?:\bс|\bз|від|\bот)\s+[0-9]{1,2}\S*\s+(?:по|до)\s+[0-9]{1,2}(?![0-9])", _I, r"(?:по|до)\s+[0-9]"),
     (r"(?<![0-9])[0-9]{1,2}\s*-?\s*[a-zа-яіїє]{0,3}\s+числ\w*", _I, _words("числ")),
     (r"(?<![0-9])[0-9]{1,6}-[a-zа-яіїєё']+", _I, r"[0-9]-[a-zа-яіїєё']"),
-    (r"(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?![0-9])", 0, r"[0-9]:[0-9]{2}"),
+    (r"(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?![0-9])", 0, _AROUND_OPEN_NUMBERS),
     (r"(?<![0-9])(?:19|20)[0-9]{2}(?=\s*(?:г\b|г\.|гг|р\b|р\.|год[ау]?\b|року|рік|рр|year))", _I,
-     r"(?:19|20)[0-9]{2}\s*(?:г|р|year)"),
+     _AROUND_OPEN_NUMBERS),
     (r"(?<![0-9])(?P<n>(?:[0-9]{1,3}(?:[ \u00a0][0-9]{3}){1,4}|[0-9]+)(?:[.,][0-9]+)?)\s*(?:грн|гривн\w*|гривен\w*"
      r"|коп(?:\.|еек|ейки|ійок|ійки)?|uah|руб\w*|₴|\$|usd|eur|евро|євро|долл\w*)(?![а-яіїєa-z])", _I,
      rf"[0-9]\s*{_MONEY_WORDS}"),
@@ -128,7 +132,7 @@ _CLAIM_SOURCES: tuple[tuple[str, int, _Trigger], ...] = (
     (r"(?:индекс|індекс)\s*:?\s*[0-9]{5}", _I, _words("индекс індекс")),
     (r"(?:https?://|www\.)[^\s<>\"']+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", _I, _words(":// www. @")),
     (r"(?<![0-9])(?:49|5[0-3])[0-9]{3}(?![0-9])(?=\s*,?\s*(?:г\.|м\.|с\.|смт|пгт|[А-ЯІЇЄ][а-яіїє']+\s*,))", 0,
-     r"(?:49|5[0-3])[0-9]{3}"),
+     _AROUND_OPEN_NUMBERS),
 )
 
 
@@ -165,6 +169,7 @@ class _Claim(NamedTuple):
     trigger: re.Pattern[str] | None  # None: the pattern always runs
     slot: int  # claims with the same trigger share the answer for one text
     digit_first: bool  # every match starts where a run of digits starts
+    tight: bool  # consumes only _TIGHT_CHARS: only tried next to the numbers in question
     word_group: bool  # a group "w" that must not be a reading word
     number_group: bool  # only the group "n" is claimed
 
@@ -173,11 +178,12 @@ def _compile(source: str, flags: int, trigger: _Trigger, slots: dict[object, int
     lowered = bool(flags & re.IGNORECASE)
     fast = _FAST_FORMS.get(source, source)
     pattern = re.compile(fast, flags & ~re.IGNORECASE if lowered else flags)
+    tight = trigger is _AROUND_OPEN_NUMBERS
     if isinstance(trigger, tuple):  # one search for all the words costs less than one ``in`` per word
-        trigger = "|".join(re.escape(word) for word in trigger)
+        trigger = "|".join(re.escape(word) for word in trigger) if trigger else None
     regex = None if trigger is None else re.compile(trigger)
     slot = slots.setdefault((lowered, trigger), len(slots))
-    return _Claim(lowered, pattern, re.compile(fast, flags), regex, slot, source.startswith("(?<![0-9"),
+    return _Claim(lowered, pattern, re.compile(fast, flags), regex, slot, source.startswith("(?<![0-9"), tight,
                   "w" in pattern.groupindex, "n" in pattern.groupindex)
 
 
@@ -239,26 +245,55 @@ def claimed_mask(text: str, lines: Lines, exclude: Sequence[Span], scan_claims: 
             mark(mask, *candidate.span)
     released = _letter_register_spans(text)
     windows, run_starts = _windows_and_runs(text, lines)
+    open_spans = None
     if windows and needed is not None:
-        windows = _open_windows(windows, needed, _released(mask, released))
+        claimed = _released(mask, released)
+        open_spans = [span for span in needed if claimed.find(1, span[0], span[1]) < 0]
+        windows = [(start, end) for start, end in windows if any(a < end and start < b for a, b in open_spans)]
     if windows:
-        _mark_claims(mask, text, windows, run_starts)
+        regions = [(start, end, end) for start, end in windows] if open_spans is None else _tight_regions(
+            text, windows, open_spans)
+        _mark_claims(mask, text, windows, run_starts, regions)
     _release(mask, released)
     return mask
 
 
-def _open_windows(windows: list[Span], needed: Sequence[Span], claimed: bytearray) -> list[Span]:
-    """The windows that overlap a needed span without a claimed character."""
-    open_spans = [span for span in needed if claimed.find(1, span[0], span[1]) < 0]
-    return [(start, end) for start, end in windows if any(a < end and start < b for a, b in open_spans)]
+def _tight_regions(text: str, windows: list[Span], open_spans: list[Span]) -> list[tuple[int, int, int]]:
+    """(start, end, window end) of each run of ``_TIGHT_CHARS`` (joined by the open spans) that touches an
+    open span.
+
+    A match of a tight claim lies in one run of those characters: only these runs can hold one that touches
+    an open span, and no match that starts elsewhere reaches into them.
+    """
+    regions: list[tuple[int, int, int]] = []
+    for window_start, window_end in windows:
+        current: Span | None = None
+        for span_start, span_end in sorted(s for s in open_spans if s[0] < window_end and window_start < s[1]):
+            start, end = max(span_start, window_start), min(span_end, window_end)
+            while start > window_start and text[start - 1] in _TIGHT_CHARS:
+                start -= 1
+            while end < window_end and text[end] in _TIGHT_CHARS:
+                end += 1
+            if current is not None and start <= current[1]:
+                current = (current[0], max(current[1], end))
+                continue
+            if current is not None:
+                regions.append((*current, window_end))
+            current = (start, end)
+        if current is not None:
+            regions.append((*current, window_end))
+    return regions
 
 
-def _mark_claims(mask: bytearray, text: str, windows: list[Span], run_starts: list[int]) -> None:
-    """Mark the matches of every claim pattern, in the windows where its trigger occurs."""
+def _mark_claims(mask: bytearray, text: str, windows: list[Span], run_starts: list[int],
+                 regions: list[tuple[int, int, int]]) -> None:
+    """Mark the matches of every claim pattern, in the windows where its trigger occurs (the tight claims in
+    ``regions``)."""
     lowered = text.lower()
     if len(lowered) != len(text):  # IGNORECASE on the text itself, every pattern (the triggers are lower case)
         for claim in _CLAIMS:
-            _run(mask, claim, claim.folding if claim.lowered else claim.pattern, text, windows, run_starts)
+            pattern = claim.folding if claim.lowered else claim.pattern
+            _run(mask, claim, pattern, text, windows, run_starts, regions)
         return
     fired: list[bool | None] = [None] * _SLOTS  # per trigger: whether it occurs in the text (None: not looked yet)
     if len(text) <= _SHORT:
@@ -269,21 +304,23 @@ def _mark_claims(mask: bytearray, text: str, windows: list[Span], run_starts: li
     for claim in _CLAIMS:
         subject = lowered if claim.lowered else text
         if claim.trigger is None:
-            _run(mask, claim, claim.pattern, subject, windows, run_starts)
+            _run(mask, claim, claim.pattern, subject, windows, run_starts, regions)
             continue
         occurs = fired[claim.slot]
         if occurs is None:
             occurs = fired[claim.slot] = claim.trigger.search(subject) is not None
         if occurs:
             where = windows if len(windows) == 1 else [w for w in windows if _occurs(claim, subject, *w)]
-            _run(mask, claim, claim.pattern, subject, where, run_starts)
+            _run(mask, claim, claim.pattern, subject, where, run_starts, regions)
 
 
 def _run(mask: bytearray, claim: _Claim, pattern: re.Pattern[str], subject: str, windows: list[Span],
-         run_starts: list[int]) -> None:
-    """Mark the matches of one claim pattern in ``windows``."""
-    if claim.digit_first:
-        _mark_at_runs(mask, pattern, subject, windows, run_starts, claim)
+         run_starts: list[int], regions: list[tuple[int, int, int]]) -> None:
+    """Mark the matches of one claim pattern in ``windows`` (a tight claim: in ``regions``)."""
+    if claim.tight:
+        _mark_at_runs(mask, pattern, subject, regions, run_starts, claim)
+    elif claim.digit_first:
+        _mark_at_runs(mask, pattern, subject, [(start, end, end) for start, end in windows], run_starts, claim)
     else:
         _mark_claim(mask, pattern, subject, windows, claim)
 
@@ -302,16 +339,17 @@ def _mark_claim(mask: bytearray, pattern: re.Pattern[str], subject: str, windows
             mark(mask, *(match.span("n") if claim.number_group else match.span()))
 
 
-def _mark_at_runs(mask: bytearray, pattern: re.Pattern[str], subject: str, windows: list[Span],
+def _mark_at_runs(mask: bytearray, pattern: re.Pattern[str], subject: str, stretches: list[tuple[int, int, int]],
                   run_starts: list[int], claim: _Claim) -> None:
     """``_mark_claim`` for a pattern whose matches start where digit runs start: it is tried only there.
 
-    That finds what ``finditer`` finds: the next match is the first one at or after the previous end, and
-    no other position can start one.
+    ``stretches`` are (start, end, end of the window): the pattern is tried at the runs that start in
+    ``start:end``, on the window.  That finds what ``finditer`` finds on the window: the next match is the first
+    one at or after the previous end, and no other position can start one.
     """
-    for window_start, window_end in windows:
-        resume = window_start
-        for start in run_starts[bisect_left(run_starts, window_start):bisect_left(run_starts, window_end)]:
+    for stretch_start, stretch_end, window_end in stretches:
+        resume = stretch_start
+        for start in run_starts[bisect_left(run_starts, stretch_start):bisect_left(run_starts, stretch_end)]:
             if start < resume:
                 continue
             match = pattern.match(subject, start, window_end)

@@ -47,12 +47,15 @@ class CaselessRegex:
 
     It runs as a plain regex on the ``searchable`` lower case of a text when there is one (about twice as
     fast, and the same matches: lower-casing changes no offset and no character class of the source has
-    an upper-case letter without its lower case), else with IGNORECASE on the text itself.
+    an upper-case letter without its lower case), else with IGNORECASE on the text itself.  A source that
+    starts with a one-character lookbehind and words is compiled in its ``hoisted`` form.
     """
 
     def __init__(self, source: str) -> None:
-        self.folding = re.compile(source, re.IGNORECASE)
-        self.plain = re.compile(source)
+        self.source = source
+        fast = hoisted(source)
+        self.folding = re.compile(fast, re.IGNORECASE)
+        self.plain = re.compile(fast)
 
     def _pick(self, text: str, lowered: str | None) -> tuple[re.Pattern[str], str]:
         return (self.folding, text) if lowered is None else (self.plain, lowered)
@@ -80,11 +83,80 @@ def hoisted_words(guard: str, alternation: str) -> str:
     The words are grouped by that letter, keeping their order: at every position the same words are tried
     in the same order, so the matches are the same; but a regex that starts with letters (and not with an
     assertion) lets the regex engine skip to the positions that hold one.  ``guard`` is one character
-    (a class); the first letters must be distinct lower-case letters, the words free of top-level "|".
+    (a class); the first letters must be distinct lower-case letters.
     """
     assert alternation.startswith("(?:") and alternation.endswith(")")
+    return _hoisted_branches(guard, _branches(alternation[3:-1]))
+
+
+def _hoisted_branches(guard: str, branches: list[str]) -> str:
     groups: dict[str, list[str]] = {}
-    for word in alternation[3:-1].split("|"):
-        assert word[0].isalpha() and word[0].islower(), word
-        groups.setdefault(word[0], []).append(word[1:])
+    for branch in branches:
+        assert branch[:1].isalpha() and branch[0].islower(), branch
+        groups.setdefault(branch[0], []).append(branch[1:])
     return "(?:" + "|".join(f"{first}(?<!{guard}{first})(?:{'|'.join(rest)})" for first, rest in groups.items()) + ")"
+
+
+_GUARD = re.compile(r"\(\?<!(\\w|\[[^\]\\]+\])\)")  # (?<!\w) or (?<![...]) at the start of a source
+
+
+def hoisted(source: str) -> str:
+    """``source`` with a leading ``(?<!guard)`` moved behind the first letter (see ``hoisted_words``) when it
+    is followed by words (``(?:w1|w2...)`` or one word); else ``source`` unchanged."""
+    guard = _GUARD.match(source)
+    if guard is None:
+        return source
+    rest = source[guard.end():]
+    if rest.startswith("(?:"):
+        end = _group_end(rest)
+        branches, suffix = _branches(rest[3:end - 1]), rest[end:]
+    else:
+        branches, suffix = [rest], ""
+    firsts = {branch[:1] for branch in branches}
+    if not all(first.isalpha() and first.islower() for first in firsts) or len({f.upper() for f in firsts}) != len(
+            firsts):  # every branch must start with a letter, and no two letters may be one letter in another case
+        return source
+    return _hoisted_branches(guard.group(1), branches) + suffix
+
+
+def _group_end(source: str) -> int:
+    """Index just past the group that opens ``source``."""
+    depth, index = 0, 0
+    while True:
+        index, char = _skip(source, index)
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+
+
+def _branches(alternation: str) -> list[str]:
+    """The top-level branches of an alternation (escapes, classes and groups respected)."""
+    branches, depth, start, index = [], 0, 0, 0
+    while index < len(alternation):
+        next_index, char = _skip(alternation, index)
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(alternation[start:index])
+            start = next_index
+        index = next_index
+    branches.append(alternation[start:])
+    return branches
+
+
+def _skip(source: str, index: int) -> tuple[int, str]:
+    """The index after the element at ``index`` (an escape or a whole class counts as one) and its first char."""
+    char = source[index]
+    if char == "\\":
+        return index + 2, ""
+    if char == "[":
+        end = index + 2 if source[index + 1:index + 2] in ("]", "^") else index + 1
+        while source[end] != "]":
+            end += 2 if source[end] == "\\" else 1
+        return end + 1, ""
+    return index + 1, char

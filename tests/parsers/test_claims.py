@@ -112,3 +112,25 @@ def test_fast_form_finds_the_same(source: str) -> None:
 
 def _groups(pattern: re.Pattern[str], text: str, pos: int, endpos: int) -> list[tuple[tuple[int, int], ...]]:
     return [tuple(match.span(g) for g in range(pattern.groups + 1)) for match in pattern.finditer(text, pos, endpos)]
+
+
+def test_needed_spans_read_the_same() -> None:
+    """With ``needed`` (and some of it excluded), every needed span is claimed exactly when it is without it."""
+    from parsers.readings import _DIGITS, _TOKEN
+
+    rng = random.Random(7)
+    for text in _texts() + _random_texts("needed", 2000):
+        lines = claims.Lines(text)
+        needed = [m.span() for m in _TOKEN.finditer(text)] + [m.span() for m in _DIGITS.finditer(text)]
+        exclude = [span for span in needed if rng.random() < 0.4]
+        full = claims.claimed_mask(text, lines, exclude, False)
+        lazy = claims.claimed_mask(text, lines, exclude, False, needed)
+        assert [full.find(1, a, b) >= 0 for a, b in needed] == [lazy.find(1, a, b) >= 0 for a, b in needed], text
+
+
+def test_tight_claims_consume_only_tight_characters() -> None:
+    for text in _texts() + _random_texts("tight", 2000):
+        for claim in claims._CLAIMS:
+            if claim.tight:
+                for match in claim.pattern.finditer(text.lower() if claim.lowered else text):
+                    assert set(match.group()) <= claims._TIGHT_CHARS, (claim.pattern.pattern, match.group())

@@ -36,3 +36,29 @@ def test_same_matches(source: str, fast: re.Pattern[str]) -> None:
             assert _groups(fast, text, pos, endpos) == found, (text, pos, endpos)
             matched += bool(found)
     assert matched > 500
+
+
+CUE_PIECES = [
+    "показания", "пример", "например", "приклад", "образец", "зразок", "e.g.", "ваш", "ваши", "принят", "прийнято",
+    "зарегистрированы", "учтены", "враховано", "правильные", "вірні", "верные", "исправленные", "уточнен", "уточнён",
+    "корректные", "те же", "такие же", "ті ж", "такі же", "не изменились", "без змін", "за", "прошлые", "было",
+    "стало", "новые показания", "ошибся", "неправильно", "вірна", "опечатка", "Т", "П", "В", "З", "У", "Б", "Н", "О",
+    "Е", " ", "  ", "\n", ",", ".", "-", "_", "1", "12345", "a", "ы", "ї"]
+
+
+@pytest.mark.parametrize("name", ["_EXAMPLE_CUE", "_YOUR", "_ACCEPTED", "_RIGHT_CUE", "_SAME_CUE", "_CUE",
+                                  "_CORRECTION_CUE", "_REGISTER_BEFORE", "_SLASHED"])
+def test_caseless_regex_hoisted_form(name: str) -> None:
+    """The compiled (hoisted) forms of the readings' cue regexes find what their sources find."""
+    regex = getattr(readings, name)
+    source = regex.source
+    rng = random.Random(name)
+    for _ in range(4000):
+        text = "".join(rng.choice(CUE_PIECES) for _ in range(rng.randint(1, 10)))
+        text = rng.choice([text, text.upper(), text.capitalize()])
+        start = rng.randint(0, len(text))
+        for pos, endpos in ((0, len(text)), (start, rng.randint(start, len(text)))):
+            assert _groups(regex.folding, text, pos, endpos) == _groups(re.compile(source, re.I), text, pos, endpos)
+            lowered = text.lower()
+            assert _groups(regex.plain, lowered, pos, endpos) == _groups(re.compile(source), lowered, pos, endpos)
+
