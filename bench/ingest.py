@@ -59,6 +59,23 @@ def database_url(kind: str, workdir: Path) -> tuple[str, str | None]:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (not idle or waiting for I/O), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def speed_probe() -> float:
+    """Seconds a fixed pure-Python loop takes here and now: this machine's speed drifts by more than half
+    from hour to hour, so rates are only comparable between runs with a similar probe."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(5_000_000):
+        total += number
+    return time.perf_counter() - started
+
+
 def drop_database(name: str | None) -> None:
     if name is None:
         return
@@ -69,7 +86,7 @@ def drop_database(name: str | None) -> None:
 
 
 def worker_pass(server: DovecotServer, url: str, workdir: Path, args: argparse.Namespace
-                ) -> tuple[float, int, int, str]:
+                ) -> tuple[float, float, int, int, str]:
     """Run `worker.py run --once`; returns (seconds, peak RSS of the worker and of its children in KiB, stats)."""
     config = workdir / "settings.yaml"
     config.write_text(
@@ -86,18 +103,20 @@ def worker_pass(server: DovecotServer, url: str, workdir: Path, args: argparse.N
     command = [*worker, "run", "--once"] if args.stages == "all" else [
         sys.executable, str(ROOT / "bench" / "decode_only.py")]
     if args.profile:  # py-spy (pip install py-spy) samples the pass and its pool workers
-        command = ["py-spy", "record", "--subprocesses", "--rate", "500", "--format", "raw", "-o", args.profile,
-                   "--", *command]
+        flags = os.environ.get("PYSPY_FLAGS", "--subprocesses").split()  # "--gil": the GIL holder only
+        command = ["py-spy", "record", *flags, "--rate", "500", "--format", "raw", "-o", args.profile, "--", *command]
+    busy_before = machine_busy_seconds()
     started = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
+    busy = machine_busy_seconds() - busy_before
     err = proc.stderr.read() if proc.stderr else ""
     if status != 0:
         raise SystemExit(f"worker failed ({status}): {err[-2000:]}")
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     stats = subprocess.run([*worker, "stats", "--json"], env=env, check=True, capture_output=True, text=True)
-    return elapsed, usage.ru_maxrss, children, stats.stdout.strip()
+    return elapsed, busy, usage.ru_maxrss, children, stats.stdout.strip()
 
 
 def main() -> None:
@@ -109,6 +128,7 @@ def main() -> None:
     parser.add_argument("--stages", choices=("all", "decode"), default="all")
     parser.add_argument("--profile", metavar="FILE", help="record the pass with py-spy into FILE (collapsed stacks)")
     args = parser.parse_args()
+    probe = speed_probe()
     people = customers(5000)
     with tempfile.TemporaryDirectory(prefix="mwbench-") as tmp, DovecotServer() as server:
         workdir = Path(tmp)
@@ -120,7 +140,7 @@ def main() -> None:
         count, bare_seconds = bare_fetch(server, args.batch)
         url, dbname = database_url(args.database, workdir)
         try:
-            seconds, rss_kib, children_kib, stats = worker_pass(server, url, workdir, args)
+            seconds, busy, rss_kib, children_kib, stats = worker_pass(server, url, workdir, args)
         finally:
             drop_database(dbname)
     size = sum(len(m) for m in customer_mails(args.count, people))
@@ -130,10 +150,14 @@ def main() -> None:
     print(f"bare imapclient fetch: {bare_rate:,.0f} msg/s ({bare_seconds:.2f} s)")
     processes = f"workers={args.workers}" if args.stages == "all" else "one process"
     print(f"{label} ({args.database}, {processes}): {worker_rate:,.0f} msg/s ({seconds:.2f} s)")
+    print(f"machine CPU busy during the pass: {busy:.1f} s of {seconds * (os.cpu_count() or 1):.1f} s "
+          "(all processes: worker, pool, Dovecot, database)")
     print(f"ratio worker/bare: {worker_rate / bare_rate:.2f}")
     print(f"worker peak RSS: {rss_kib / 1024:.0f} MB (largest process of the run, pool workers included: "
           f"{children_kib / 1024:.0f} MB)")
     print(f"ledger: {stats}")
+    print(f"speed probe (5M-step Python loop, lower is faster): {probe:.2f} s before the run, "
+          f"{speed_probe():.2f} s after")
     print(f"bench host: {os.cpu_count()} cores, python {sys.version.split()[0]}, "
           f"self RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
