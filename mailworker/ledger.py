@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from mailworker.db.models import DUPLICATE, FETCHED, QUARANTINED, STATUSES, Message, RawBlob
@@ -66,8 +65,12 @@ def _store_blobs(session: Session, blobs: dict[str, bytes]) -> None:
         return
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         session.execute(postgresql.insert(RawBlob).on_conflict_do_nothing(), values)
     elif dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         session.execute(sqlite.insert(RawBlob).on_conflict_do_nothing(), values)
     else:  # pragma: no cover - other databases
         session.execute(insert(RawBlob), values)

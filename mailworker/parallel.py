@@ -83,8 +83,22 @@ def _prepare(job: Job) -> tuple[int, Context | PreparationError]:
         context = run_stages(_WORKER_STAGES, Context(raw=job.raw, ledger_id=job.ledger_id))
     except Exception as error:  # noqa: BLE001 - handed to the writer, which quarantines the message
         return job.ledger_id, PreparationError("".join(traceback.format_exception(error)))
-    context.raw = b""  # the writer has the bytes; do not ship them back
+    _drop_pool_only_parts(context)
     return job.ledger_id, context
+
+
+def _drop_pool_only_parts(context: Context) -> None:
+    """Empty what only the pool's stages read, so less is pickled back to the writer.
+
+    The writer has the raw bytes; the split texts (``extraction.texts``) and the forwarded
+    parts are read by extract, classify and reading only, which have run.
+    """
+    context.raw = b""
+    if context.decoded is not None:
+        context.decoded.forwarded_texts = []
+    texts = getattr(context.extraction, "texts", None)
+    if texts:
+        context.extraction.texts = {}
 
 
 class Preparer:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, select
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailworker import ledger
@@ -25,6 +27,26 @@ def test_migrations_create_every_model_table(factory: sessionmaker[Session]) -> 
         for table in Base.metadata.sorted_tables:
             columns = {c["name"] for c in inspector.get_columns(table.name)}
             assert {c.name for c in table.columns} <= columns, table.name
+
+
+def test_head_revision_constant_is_the_newest_migration(engine: Engine) -> None:
+    """HEAD_REVISION (which lets a start-up skip Alembic) is Alembic's head and what a migrated database holds."""
+    from alembic.script import ScriptDirectory
+
+    from mailworker.db.session import HEAD_REVISION, alembic_config, current_revision
+
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == HEAD_REVISION
+    assert current_revision(engine) == HEAD_REVISION
+
+
+def test_current_revision_of_a_new_database_is_none(tmp_path: Path) -> None:
+    """A database without Alembic's table has no revision (and upgrade() then migrates it)."""
+    from mailworker.db.session import HEAD_REVISION, current_revision, make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    assert current_revision(engine) is None
+    upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION
 
 
 def test_record_is_idempotent_per_source_position(factory: sessionmaker[Session]) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD_REVISION = "0004"  # the newest migration in migrations/versions (a test keeps the two in step)
 
 
 def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 30000) -> Engine:
@@ -52,6 +55,8 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int, *, in_memory: bool) -> No
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration bound to ``engine`` (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -59,8 +64,25 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every migration up to ``revision``."""
+    """Apply every migration up to ``revision``.
+
+    A database already at the newest revision is recognised with one query, so a
+    start-up does not pay for importing Alembic and reading every migration script.
+    """
+    if revision == "head" and current_revision(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision Alembic recorded in the database, or None (a new database)."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+    except DBAPIError:
+        return None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
