@@ -3,7 +3,8 @@
 
 import sys
 
-from mailworker.cli import main
-
 if __name__ == "__main__":
+    # Imported here, not at the top: the worker pool's processes run this file again, and need none of it.
+    from mailworker.entry import main
+
     sys.exit(main())
