@@ -22,15 +22,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailworker.batch import chunks, process_batch
 from mailworker.db.models import Message
+from mailworker.ledger import take_up_leftover
 from mailworker.metrics import MESSAGES, PROCESS_SECONDS, REASONS
 from mailworker.notify import Acknowledger, NotifyError
 from mailworker.parallel import Job, PreparationError, Preparer
 from mailworker.pipeline import Context, Stage
-from mailworker.processing import Outcome, ResultWriter, log_outcome, write_decoded
+from mailworker.processing import Outcome, ResultWriter, log_outcome, quarantine_alone, write_decoded
 
 log = logging.getLogger(__name__)
 
 PROCESS_BATCH = 200  # messages whose results commit in one transaction
+MAX_LEFTOVER_RUNS = 3  # runs of a message left unfinished by a dead worker before it is quarantined
+
+
+class WorkerDied(Exception):
+    """The worker process died every time it processed this message."""
 
 
 def acknowledge(factory: sessionmaker[Session], acknowledger: Acknowledger, outcome: Outcome) -> None:
@@ -112,9 +118,37 @@ class Feeder:
         return self._finish(previous)
 
     def leftovers(self, ids: Sequence[int]) -> list[Outcome]:
-        """Process rows recorded earlier but never finished (raw bytes read back), in this process."""
-        return process_ids(self.factory, ids, self.stages, self.should_stop, self.writer, mailbox=self.mailbox,
-                           acknowledger=self.acknowledger)
+        """Process rows recorded earlier but never finished (raw bytes read back), one at a time.
+
+        Such a row may be the message that killed the worker (a crash in a C library, the OOM
+        killer).  Each one's run is counted and committed before it is processed, alone; a row
+        taken up ``MAX_LEFTOVER_RUNS`` times without finishing is quarantined instead of being
+        run again, so one poisonous message cannot keep the daemon in a crash loop.
+        """
+        outcomes: list[Outcome] = []
+        for ledger_id in ids:
+            if self.should_stop():
+                break
+            with self.factory.begin() as session:
+                runs = take_up_leftover(session, ledger_id)
+            if runs is None:
+                continue
+            if runs > MAX_LEFTOVER_RUNS:
+                outcomes.append(self._give_up(ledger_id, runs - 1))
+                continue
+            outcomes += process_ids(self.factory, [ledger_id], self.stages, self.should_stop, self.writer,
+                                    mailbox=self.mailbox, acknowledger=self.acknowledger)
+        return outcomes
+
+    def _give_up(self, ledger_id: int, deaths: int) -> Outcome:
+        log.error("message %s quarantined: the worker died each of the %s times it was taken up again",
+                  ledger_id, deaths)
+        error = WorkerDied(f"the worker died each of the {deaths} times it took this message up again; "
+                           "its raw bytes are kept (`mailworker reprocess` runs it again)")
+        outcome = quarantine_alone(self.factory, ledger_id, error)
+        MESSAGES.labels(self.mailbox, outcome.status).inc()
+        REASONS.labels(self.mailbox, "worker_died").inc()
+        return outcome
 
     def flush(self) -> list[Outcome]:
         """Finish the batch still in the pool, if any."""

@@ -253,6 +253,17 @@ def pending_ids(session: Session, mailbox: str | None = None, limit: int | None 
     return list(session.scalars(query))
 
 
+def take_up_leftover(session: Session, ledger_id: int) -> int | None:
+    """Count one more run of a row left ``fetched`` by a worker that died; returns the new count, or None
+    when the row is no longer ``fetched`` (another worker finished it).  The caller commits before it
+    processes the row, so the count survives the next death."""
+    row = session.get(Message, ledger_id, with_for_update=True)
+    if row is None or row.status != FETCHED:
+        return None
+    row.leftover_runs = (row.leftover_runs or 0) + 1
+    return row.leftover_runs
+
+
 def ids_with_status(session: Session, statuses: Sequence[str]) -> list[int]:
     """Ids of rows in any of ``statuses``, oldest first."""
     return list(session.scalars(select(Message.id).where(Message.status.in_(statuses)).order_by(Message.id)))

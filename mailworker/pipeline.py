@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from mailworker.faults import crash_on_marked
 from mailworker.mime import DecodedMessage, decode_message
 
 
@@ -55,6 +56,7 @@ class DecodeStage:
 
     def __call__(self, context: Context) -> None:
         """Fill ``context.decoded``; a message kept as headers only is marked for review."""
+        crash_on_marked(context.raw)
         context.decoded = decode_message(context.raw, context.internaldate)
         if context.headers_only:
             context.add_reason("oversized_message")

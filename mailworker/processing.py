@@ -111,7 +111,8 @@ def finish_row(row: LedgerRow, context: Context, status: str) -> Outcome:
     return Outcome(row.id, status, tuple(context.reasons), ack=ack_request(context, status))
 
 
-def _quarantine(factory: sessionmaker[Session], ledger_id: int, error: BaseException) -> Outcome:
+def quarantine_alone(factory: sessionmaker[Session], ledger_id: int, error: BaseException) -> Outcome:
+    """Record ``ledger_id`` quarantined with ``error`` in a transaction of its own."""
     with factory.begin() as session:
         row = session.get(Message, ledger_id)
         if row is not None:
@@ -169,7 +170,7 @@ def process_many(factory: sessionmaker[Session], items: Iterable[tuple[int, byte
                 session.rollback()
                 session.expunge_all()
                 log.warning("message %s quarantined: %s", ledger_id, type(error).__name__)
-                outcome = _quarantine(factory, ledger_id, error)
+                outcome = quarantine_alone(factory, ledger_id, error)
             if outcome is not None:
                 yield outcome
 

@@ -221,6 +221,30 @@ def test_sigkill_after_post_action_before_bookkeeping(dovecot: Any, cli_env: Any
     assert ledger_counts(db_factory(tmp_path)) == {"review": 10}
 
 
+def test_a_message_that_kills_the_worker_is_quarantined_after_three_deaths(dovecot: Any, cli_env: Any) -> None:
+    """A message that SIGKILLs the worker whenever it is processed ends quarantined, and the rest get through."""
+    env, tmp_path = cli_env
+    poison = mail(3).replace(b"MIME-Version: 1.0\r\n", b"MIME-Version: 1.0\r\nX-Mailworker-Test-Crash: yes\r\n")
+    dovecot.append_many([*(mail(i) for i in range(3)), poison, *(mail(i) for i in range(4, 8))])
+    crashing = {**env, "MAILWORKER_CRASH_AT": "marked_message"}
+    codes = []
+    for _ in range(8):
+        run = worker(crashing, "run", "--once")
+        run.communicate(timeout=60)
+        codes.append(run.returncode)
+        if run.returncode == 0:
+            break
+    # The first run dies in its batch; each of the next three dies on the poison message, taken up alone.
+    assert codes == [-signal.SIGKILL] * 4 + [0]
+    factory = db_factory(tmp_path)
+    assert ledger_counts(factory) == {"review": 7, "quarantined": 1}
+    with factory() as session:
+        row = session.scalars(select(Message).where(Message.status == "quarantined")).one()
+    assert row.message_id == "<m3@test>" and row.leftover_runs == 4
+    assert row.error is not None and "the worker died each of the 3 times" in row.error
+    assert all(FLAG in f for f in dovecot.flags().values())
+
+
 def test_cli_wrong_password_exits_nonzero_without_retries(dovecot: Any, cli_env: Any) -> None:
     """`run --once` with a wrong password prints a clear error, exits 1, and never retries."""
     env, _ = cli_env

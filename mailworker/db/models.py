@@ -76,6 +76,8 @@ class Message(Base):
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), nullable=True)
     post_action_done: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Times the row was taken up again after a worker died with it unfinished (see feeder.leftovers).
+    leftover_runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     traceback: Mapped[str | None] = mapped_column(Text, nullable=True)
