@@ -52,6 +52,7 @@ _SERIAL_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _STRONG = re.compile(_STRONG_LABEL, re.IGNORECASE)
+_DIGIT = re.compile(r"[0-9]")
 
 _CONFIDENCE = {"labelled": 0.95, "weak": 0.8, "padded": 0.85, "bare": 0.5, "bare_phone_like": 0.2}
 
@@ -131,6 +132,8 @@ def find_accounts(text: str, phones: Sequence[Candidate[str]] | None = None) -> 
     if not isinstance(text, str) or not text:
         return []
     text = text[:_MAX_TEXT]
+    if _DIGIT.search(text) is None:  # every account (labelled or bare) is written in ASCII digits
+        return []
     labelled = _labelled(text)
     candidates = labelled + _bare(text, [c.span for c in labelled], phones)
     candidates.sort(key=lambda c: c.span[0])

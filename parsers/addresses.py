@@ -97,6 +97,7 @@ _SEGMENT_PUNCT = frozenset(".:!?;(\u2014\u2013-")
 _QUOTES = frozenset("«»\"'“”„")
 
 _APOSTROPHE_RE = re.compile("['’ʼ`]")
+_DIGIT_RE = re.compile(r"\d")  # what a number token (``n`` of ``_TOKEN_RE``) starts with
 _TOKEN_RE = re.compile(r"(?P<w>[^\W\d_]+(?:['’ʼ`-][^\W\d_]+)*)|(?P<n>\d+)|(?P<nl>\n)|(?P<p>[^\w\s])")
 
 
@@ -539,8 +540,11 @@ def find_addresses(text: str) -> list[Candidate[Address]]:
     """All plausible addresses in ``text``, in text order; alternatives of one address share its span."""
     if not isinstance(text, str) or not text:
         return []
+    text = text[:MAX_TEXT_CHARS]
+    if _DIGIT_RE.search(text) is None:  # every address ends with a number (its house or apartment)
+        return []
     try:
-        return _Parser(text[:MAX_TEXT_CHARS]).run()
+        return _Parser(text).run()
     except (ValueError, IndexError, RecursionError):  # defensive: a parser must never raise
         return []
 

@@ -530,6 +530,11 @@ def _bounded(text: str) -> str:
     return text
 
 
+def _mentions_keyword(text: str, lowered: str | None) -> bool:
+    """Whether a reading word (``показания``, ``показники``...) occurs in ``text``."""
+    return _KEYWORD_PARTS.may_occur(lowered) and _KEYWORD.search(text, lowered) is not None
+
+
 def find_readings(text: str, exclude: Sequence[Span] = (), *, scan_claims: bool = True) -> ReadingsFound:
     """Meter readings in ``text``; numbers overlapping ``exclude`` (claimed by other parsers) are skipped.
 
@@ -539,8 +544,10 @@ def find_readings(text: str, exclude: Sequence[Span] = (), *, scan_claims: bool 
     if not isinstance(text, str) or not text:
         return ReadingsFound(None, [], False, False)
     text = _bounded(text)
-    lines = Lines(text)
     lowered = searchable(text)
+    if _DIGITS.search(text) is None:  # every hit holds a digit: only whether a reading is mentioned is left
+        return ReadingsFound(None, [], False, _mentions_keyword(text, lowered))
+    lines = Lines(text)
     keywords = list(_KEYWORD.finditer(text, lowered)) if _KEYWORD_PARTS.may_occur(lowered) else []
     numbers = list(_TOKEN.finditer(text))
     sms = list(_SMS.finditer(text)) if "#" in text else []
