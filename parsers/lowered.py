@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Iterator
 
-__all__ = ["CaselessRegex", "Words", "hoisted_words", "searchable"]
+__all__ = ["CaselessRegex", "Words", "hoisted_boundaries", "hoisted_words", "searchable"]
 
 _OTHER_SCRIPTS = re.compile(r"[^\x00-\x7f\u0400-\u04ff]+")
 
@@ -95,6 +95,27 @@ def _hoisted_branches(guard: str, branches: list[str]) -> str:
         assert branch[:1].isalpha() and branch[0].islower(), branch
         groups.setdefault(branch[0], []).append(branch[1:])
     return "(?:" + "|".join(f"{first}(?<!{guard}{first})(?:{'|'.join(rest)})" for first, rest in groups.items()) + ")"
+
+
+def hoisted_boundaries(alternation: str) -> str:
+    r"""``(?:\bw1|w2|...)`` rewritten so that every branch starts with its first character.
+
+    A leading ``\b`` (before a word character) becomes ``(?<!\wX)`` behind that character ``X``, and the
+    branches are grouped by it, keeping their order: at every position the same branches are tried in the
+    same order, so the matches are the same, but the regex engine can skip to the positions that hold one
+    of the first characters.  Every branch must start with a plain, unquantified character.
+    """
+    assert alternation.startswith("(?:") and alternation.endswith(")")
+    groups: dict[str, list[str]] = {}
+    for branch in _branches(alternation[3:-1]):
+        bounded = branch.startswith(r"\b")
+        body = branch.removeprefix(r"\b")
+        first = body[:1]
+        assert first and first not in "\\[](){}|.^$?*+" and body[1:2] not in ("?", "*", "+", "{"), branch
+        assert not bounded or re.fullmatch(r"\w", first), branch
+        groups.setdefault(first, []).append((rf"(?<!\w{first})" if bounded else "") + body[1:])
+    hoisted = (first + (f"(?:{'|'.join(rest)})" if any(rest) else "") for first, rest in groups.items())
+    return "(?:" + "|".join(hoisted) + ")"
 
 
 _GUARD = re.compile(r"\(\?<!(\\w|\[[^\]\\]+\])\)")  # (?<!\w) or (?<![...]) at the start of a source

@@ -62,3 +62,24 @@ def test_caseless_regex_hoisted_form(name: str) -> None:
             lowered = text.lower()
             assert _groups(regex.plain, lowered, pos, endpos) == _groups(re.compile(source), lowered, pos, endpos)
 
+
+
+ACCOUNT_PIECES = ["л/с", "л / сч.", "л.с.", "лс", "лицевой счет", "лиц. сч", "лиц.сч.", "особовий рахунок", "о/р",
+                  "ос. рах.", "ос/р", "номер рахунку", "номер счета", "account", "account no.", "acc.", "счет",
+                  "счётчик", "рахунку", "№", "n", "no", "номер", ":", "-", "#", " ", "\u00a0", "\n", "a", "ы", "_",
+                  "1", "0123456789", "123456789", "12 34", "1-2", "0", "б", "ол", "по"]
+
+
+def test_account_labels_hoisted_form() -> None:
+    """The labelled-account regex grouped by first letters finds what its source finds (on lower case)."""
+    original = re.compile(accounts._LABELLED_SOURCE)
+    rng = random.Random("accounts")
+    matched = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(ACCOUNT_PIECES) for _ in range(rng.randint(1, 12)))
+        start = rng.randint(0, len(text))
+        for pos, endpos in ((0, len(text)), (start, rng.randint(start, len(text)))):
+            found = _groups(original, text, pos, endpos)
+            assert _groups(accounts._LABELLED, text, pos, endpos) == found, (text, pos, endpos)
+            matched += bool(found)
+    assert matched > 500
