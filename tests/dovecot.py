@@ -365,7 +365,7 @@ class DovecotServer:
             subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                             "-keyout", str(key), "-out", str(self.certificate)], check=True, capture_output=True)
-        if not self.tls_port:
+        while not self.tls_port or self.tls_port == self.port:  # two probes can hand out the same free port
             self.tls_port = free_port(self.host)
         return f"ssl = yes\nssl_cert = <{self.certificate}\nssl_key = <{key}"
 

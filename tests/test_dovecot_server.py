@@ -255,3 +255,13 @@ def test_start_failure_names_the_cause_and_leaves_nothing_running(tmp_path: Path
             assert instance.pid is None
         finally:
             instance.close()
+
+
+def test_tls_port_never_equals_the_imap_port(tmp_path: Path) -> None:
+    """A TLS server whose two free-port probes return the same port still gets two listeners and starts."""
+    from tests.dovecot import free_port
+
+    port = free_port()
+    with DovecotServer(root=tmp_path / "dc", port=port, tls=True, tls_port=port) as tls_server:
+        assert tls_server.tls_port != tls_server.port == port
+        tls_server.client().logout()
