@@ -47,20 +47,22 @@ def codec_for(charset: str | None) -> str | None:
 
 def implausible(text: str) -> bool:
     """True when ``text`` looks mis-decoded: replacement characters, UTF-8-as-Latin-1 or box-drawing junk."""
-    if not text:
+    if not text or text.isascii():  # every sign looked for below is outside ASCII
         return False
     if "\ufffd" in text:
         return True
     if _MOJIBAKE.search(text):
         return True
     # koi8 bytes read as cp866/mac or the like come out as box-drawing characters.
-    if len(_BOX_DRAWING.findall(text)) > 3:
+    if _BOX_DRAWING.search(text) and len(_BOX_DRAWING.findall(text)) > 3:
         return True
     return cyrillic_coherence(text) < COHERENT
 
 
 def cyrillic_coherence(text: str) -> float:
     """Share of Cyrillic letters that sit in common Russian/Ukrainian letter pairs (1.0 without Cyrillic)."""
+    if len(text) < 20 or text.isascii():  # fewer than 20 Cyrillic letters for certain
+        return 1.0
     letters = len(_CYRILLIC_LETTER.findall(text))
     if letters < 20:
         return 1.0
