@@ -363,10 +363,22 @@ _LETTER_LINE = re.compile(r"^[ \t\u00a0]*(?:Д|Н|П|ПП)[ \t\u00a0]*[:=\-–�
                           re.MULTILINE)
 
 
+_LETTER_PAIR = r"(?:Д|Н|П|ПП)[ \t\u00a0]*[:=\-–—]?[ \t\u00a0]*(?P<n>[0-9]{3,7})"
+_ONE_PAIR = re.compile(_LETTER_PAIR)
+# "Д 18990 Н 8935" / "П 1200; ПП 800; Н 400": a line of two or three letter registers and their numbers.
+_LETTER_PAIRS_LINE = re.compile(
+    rf"^[ \t\u00a0]*{_LETTER_PAIR}(?:[ \t\u00a0]*[,;/]?[ \t\u00a0]*{_LETTER_PAIR.replace('?P<n>', '')}){{1,2}}"
+    r"[ \t\u00a0]*$", re.MULTILINE)
+
+
 def _letter_register_spans(text: str) -> list[Span]:
-    """Lines "Д 9610" / "Н 4650" (two or more of them) are registers, not "дом 9610": their numbers' spans."""
+    """Lines "Д 9610" / "Н 4650" (two or more of them), or one line "Д 9610 Н 4650", are registers, not
+    "дом 9610": their numbers' spans."""
     matches = list(_LETTER_LINE.finditer(text))
-    return [match.span("n") for match in matches] if len(matches) >= 2 else []
+    spans = [match.span("n") for match in matches] if len(matches) >= 2 else []
+    for line in _LETTER_PAIRS_LINE.finditer(text):
+        spans += [pair.span("n") for pair in _ONE_PAIR.finditer(text, line.start(), line.end())]
+    return spans
 
 
 def _release(mask: bytearray, spans: list[Span]) -> None:

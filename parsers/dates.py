@@ -213,13 +213,16 @@ _CURRENT_AFTER_PREVIOUS_RE = re.compile(
 _RANGE_FROM_BEFORE_RE = re.compile(_NOT_WORD_BEFORE + r"(?:с|со|з|із|від|from)[^\S\n]*$")
 _RANGE_TO_AFTER_RE = re.compile(r"^[^\S\n]*(?:по|до|to|[-–—])[^\S\n]*\d")
 _RANGE_TO_BEFORE_RE = re.compile(r"(?:с|з|від|from)[^\S\n]+\d[\d./]*[^\n]{0,24}?(?:по|до|to|[-–—])[^\S\n]*$")
+# "Оплачено 2150 грн 28.11", "оплата до 20.12", "квитанція від 3.11": the day of something else than the reading.
+_OTHER_EVENT_BEFORE_RE = re.compile(
+    r"(?:оплат|оплач|сплат|сплач|заплат|платіж|платеж|квитанц|переказ|перевел|перевёл)\w*")
 _EXAMPLE_BEFORE_RE = re.compile(r"(?:например|пример|образец|приклад|наприклад|зразок|e\.g\.|example)\b")
 # fmt: on
 
 # --- confidences ------------------------------------------------------------------------------
 
 _BASE = {"explicit": 0.7, "no_year": 0.65, "relative": 0.55, "day_of_month": 0.6}
-_LOW = {"header": 0.1, "range": 0.1, "example": 0.1, "previous": 0.15}
+_LOW = {"header": 0.1, "range": 0.1, "example": 0.1, "previous": 0.15, "other_event": 0.1}
 _BARE_DAY_MONTH = 0.4
 _MAX_CONFIDENCE = 0.98
 
@@ -452,6 +455,15 @@ def _is_previous(before: str) -> bool:
     return bool(cue_ends) and not _CURRENT_AFTER_PREVIOUS_RE.search(before, cue_ends[-1])
 
 
+def _is_other_event(before: str) -> bool:
+    """True when a payment word stands before the date with no reading or "as of" word after it."""
+    cues = list(_OTHER_EVENT_BEFORE_RE.finditer(before))
+    if not cues:
+        return False
+    tail = before[cues[-1].end():]
+    return not (_KEYWORD_BEFORE_RE.search(tail) or _AS_OF_BEFORE_RE.search(tail))
+
+
 def _classify(text: str, hit: RawHit) -> tuple[str, float]:
     """Final label and confidence of a hit from the words around it."""
     start, end, _, label, confidence = hit
@@ -463,6 +475,8 @@ def _classify(text: str, hit: RawHit) -> tuple[str, float]:
         return "range", _LOW["range"]
     if _is_previous(before):
         return "previous", _LOW["previous"]
+    if _is_other_event(before[-40:]):
+        return "other_event", _LOW["other_event"]
     if _EXAMPLE_BEFORE_RE.search(text[max(line_start, start - 200) : start].lower()):
         return "example", _LOW["example"]
     near = before[-24:]
@@ -488,9 +502,10 @@ def find_fixation_dates(text: str, reference: datetime) -> list[Candidate[date]]
     """Every date in ``text`` that may be the day a reading was taken, in text order.
 
     Labels: explicit, no_year, relative, day_of_month, and (low confidence, for the caller to
-    skip) header, previous, range, example.  Year-less dates resolve to the latest such day not
-    after ``reference``'s Kyiv date; explicit years are kept even when in the future.  Only the
-    first 100,000 characters are searched and the first 200 candidates returned.
+    skip) header, previous, range, example, other_event (a payment's day).  Year-less dates
+    resolve to the latest such day not after ``reference``'s Kyiv date; explicit years are kept
+    even when in the future.  Only the first 100,000 characters are searched and the first 200
+    candidates returned.
     """
     if not text or not isinstance(text, str) or not isinstance(reference, datetime):
         return []

@@ -55,7 +55,7 @@ _MAX_TEXT = 200_000
 _MAX_NUMBERS = 3000  # a text with more digit runs is no customer message: only its beginning is read
 _REGISTER_BEFORE = CaselessRegex(
     rf"(?<!\w)(?:{REGISTER_ALT})(?:\s*\((?P<paren>[^()\n]{{1,20}})\))?"
-    r"(?:\s+(?:зона|зон[аиі]|тариф\w*|показани\w*|показник\w*|показання))?\s*[:=\-–—]?\s*$")
+    r"(?:\s+(?:зона|зон[аиі]|тариф\w*|показани\w*|показник\w*|показання))?\s*[:=\-–—|]?\s*$")
 _REGISTER_AFTER = CaselessRegex(rf"\s*(?:к[вw]т\S{{0,8}}\s*)?\((?:{REGISTER_ALT})\)")
 _SLASHED = CaselessRegex(
     rf"(?<!\w)(?P<labels>(?:{REGISTER_PLAIN})(?:\s*/\s*(?:{REGISTER_PLAIN})){{1,2}})\s*[:=\-–—]?\s*"
@@ -80,6 +80,9 @@ _PREVIOUS_CUE = (r"предыдущ\w*|(?<!за\s)прошл\w*|прежн\w*|п
 _CURRENT_CUE = (r"текущ\w*|поточн\w*|стало|стали|сейчас|теперь|зараз|тепер|нынешн\w*|актуальн\w*|current"
                 r"|сегодняшн\w*|нов(?:ые|і)\s+показ\w*")
 _CUE = CaselessRegex(rf"(?<!\w)(?:(?P<previous>{_PREVIOUS_CUE})|(?P<current>{_CURRENT_CUE}))(?!\w)")
+# A cue that starts a line and ends in a colon or dash labels every number on that line.
+_LINE_LABEL = CaselessRegex(rf"[ \t\u00a0>*]*(?:(?P<previous>{_PREVIOUS_CUE})|(?P<current>{_CURRENT_CUE}))(?!\w)"
+                            r"[^\d\n:—–-]{0,25}[:—–-]")
 _EXAMPLE_CUE = CaselessRegex(r"(?<!\w)(?:пример\w*|например|приклад\w*|наприклад|образец|зразок|e\.g\.)")
 _YOUR = CaselessRegex(r"(?<!\w)ваш\w*")
 _ACCEPTED = CaselessRegex(r"(?<!\w)(?:принят\w*|прийнят\w*|прийнято|зарегистрирован\w*|зареєстрован\w*|учтены"
@@ -167,6 +170,9 @@ def _register_key(match: re.Match[str]) -> str | None:
 
 # A capital letter (or two) alone before a number at the start of its line: "Д 9610", "ПП - 14003".
 _LETTER_REGISTER = re.compile(r"[ \t\u00a0]*(?P<letters>Д|Н|П|ПП|Т|D|N)[ \t\u00a0]*[:=\-–—.]?[ \t\u00a0]*")
+# A line that starts with such a letter and its number: the numbers after it on the line may have letters too.
+_LETTER_LINE = re.compile(r"[ \t\u00a0]*(?:Д|Н|П|ПП|D|N)[ \t\u00a0]*[:=\-–—.]?[ \t\u00a0]*[0-9]")
+_NEXT_LETTER = re.compile(r"[ \t\u00a0]*[,;/]?[ \t\u00a0]*(?P<letters>Д|Н|П|ПП|D|N)[ \t\u00a0]*[:=\-–—.]?[ \t\u00a0]*")
 _LETTER_KEYS = {"Д": "day", "D": "day", "Н": "night", "N": "night", "П": "peak", "ПП": "half_peak"}
 
 
@@ -174,6 +180,8 @@ def _register_near(text: str, window_start: int, start: int, end: int, lowered: 
     """Register named right before the number (on its line), or in parentheses right after it."""
     line_start = text.rfind("\n", 0, start) + 1
     letters = _LETTER_REGISTER.fullmatch(text, line_start, start)
+    if letters is None and line_start < window_start and _LETTER_LINE.match(text, line_start, start):
+        letters = _NEXT_LETTER.fullmatch(text, window_start, start)  # "Д 18990 Н 8935": the next letter
     if letters and letters.group("letters") in _LETTER_KEYS:
         return _LETTER_KEYS[letters.group("letters")]
     before = _REGISTER_BEFORE.search(text, lowered, window_start, start) if _register_word_between(
@@ -341,7 +349,7 @@ def _assign_roles(text: str, lines: Lines, hits: list[_Hit], lowered: str | None
         elif bisect_left(examples, line_start) < bisect_left(examples, hit.span[0]):
             hit.role = "example"
         else:
-            _role_from_cues(text, lowered, window_start, hit, cues)
+            _role_from_cues(text, lowered, window_start, hit, cues, line_start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,15 +362,22 @@ class _Cues:
     same: bool
 
 
-def _role_from_cues(text: str, lowered: str | None, window_start: int, hit: _Hit, cues: _Cues) -> None:
-    """Previous or current from the last cue between ``window_start`` and the hit; a correction or "the
-    same as before" makes it current."""
+def _role_from_cues(text: str, lowered: str | None, window_start: int, hit: _Hit, cues: _Cues,
+                    line_start: int) -> None:
+    """Previous or current from the last cue between ``window_start`` and the hit, else from a cue that
+    labels the whole line ("Предыдущие: день 5630 ночь 2410"); a correction or "the same as before" makes
+    it current."""
     last_cue = -1
     for cue in _CUE.finditer(text, lowered, window_start, hit.span[0]) if cues.time else ():
         if not _cue_reaches(text, cue.end(), hit.span[0]):
             continue
         hit.role = "previous" if cue.group("previous") else "current"
         last_cue = cue.start()
+    if last_cue < 0 and cues.time and line_start < window_start:
+        label = _LINE_LABEL.match(text, lowered, line_start, hit.span[0])
+        if label is not None and _cue_reaches(text, label.end(), hit.span[0]):
+            hit.role = "previous" if label.group("previous") else "current"
+            last_cue = label.start()
     end = hit.span[0]
     right = [m.start() for m in _RIGHT_CUE.finditer(text, lowered, window_start, end)] if cues.right else []
     if (right and right[-1] > last_cue) or (cues.same and _SAME_CUE.search(text, lowered, window_start, end)):

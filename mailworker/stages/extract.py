@@ -27,7 +27,7 @@ from parsers.types import Candidate, Span
 
 PRIMARY = ("subject", "new")
 ORDER = ("subject", "new", "signature", "forwarded", "quoted")
-SKIPPED_DATE_LABELS = frozenset({"header", "previous", "range", "example"})
+SKIPPED_DATE_LABELS = frozenset({"header", "previous", "range", "example", "other_event"})
 NOT_THE_CUSTOMERS = frozenset({"service", "example"})  # call-centre numbers and template examples in our own mail
 SOURCE_WEIGHT = {"subject": 1.0, "new": 1.0, "signature": 0.9, "forwarded": 0.9, "quoted": 0.7}
 

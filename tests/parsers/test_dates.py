@@ -177,6 +177,12 @@ def test_year_less_and_relative_dates_resolve_against_the_kyiv_message_day(
 
 # (text, expected label of the date in it)
 CONTEXT_LABELS = [
+    ("Оплачено 2150 грн 28.11.", "other_event"),
+    ("оплата до 20.12", "other_event"),
+    ("Сплатила рахунок 25.11.2026", "other_event"),
+    ("квитанция от 03.11", "other_event"),
+    ("Оплатила за ноябрь, показания на 28.11", "no_year"),
+    ("оплатила, дата снятия 28.11", "no_year"),
     ("Предыдущие показания - 2861 (01.12.2016)", "previous"),
     ("предыдущие показания от 01.11", "previous"),
     ("попередні показники 01.12.2016", "previous"),

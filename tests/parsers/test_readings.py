@@ -28,6 +28,13 @@ def PHN(peak: int, half_peak: int, night: int) -> dict[str, int]:  # noqa: N802 
 
 # text -> (current reading, conflicting)
 READINGS: list[tuple[str, dict[str, int] | None, bool]] = [
+    # letter registers on one line, a table's pipe after the register word
+    ("Д 18990 Н 8935", {"day": 18990, "night": 8935}, False),
+    ("Д 18990, Н 8935", {"day": 18990, "night": 8935}, False),
+    ("П 1200; ПП 800; Н 400", {"peak": 1200, "half_peak": 800, "night": 400}, False),
+    ("вул. Робоча, д 18 Н 8935", T(8935), False),
+    ("День (Т1) | 7520\nНіч (Т2) | 4040", {"day": 7520, "night": 4040}, False),
+    ("Дата | 30.11.2026\nДень | 7520", {"day": 7520}, False),
     # forms seen in the dev corpus
     ("Показания: 25684\nДата снятия показаний: 01.12.2016\nКонтактный телефон: 067-190-23-46", T(25684), False),
     ("Гагарина 5 кв 12, 012345, 01.12\n\nОтправлено с устройства Samsung Galaxy", T(12345), False),
@@ -272,6 +279,12 @@ def test_find_readings(text: str, current: dict[str, int] | None, conflicting: b
 
 # text -> the (value, role) of every candidate
 ROLES: list[tuple[str, list[tuple[dict[str, int], str]]]] = [
+    ("Предыдущие: день 5630 ночь 2410\nТекущие: день 5801 ночь 2489",
+     [({"day": 5630}, "previous"), ({"night": 2410}, "previous"), ({"day": 5801}, "current"),
+      ({"night": 2489}, "current")]),
+    ("Попередні показники - день 7400, ніч 3900\nНові: день 7520 ніч 4040",
+     [({"day": 7400}, "previous"), ({"night": 3900}, "previous"), ({"day": 7520}, "current"),
+      ({"night": 4040}, "current")]),
     ("Предыдущие 12000, текущие 12345", [(T(12000), "previous"), (T(12345), "current")]),
     ("было 12000 стало 12345", [(T(12000), "previous"), (T(12345), "current")]),
     ("Ваши показания 36721 приняты", [(T(36721), "confirmed")]),
