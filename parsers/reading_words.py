@@ -16,14 +16,14 @@ KEYWORD = re.compile(
 """A reading word: ``показания``, ``показники``, ``дані лічильника`` ..."""
 
 REGISTER_WORDS = (
-    ("half_peak", r"полупик\w*|полу-пик\w*|напівпік\w*|напівпик\w*"),
-    ("peak", r"пик\w*|пік\w*|peak"),
-    ("day", r"день|дн[её]м|дневн\w*|денн\w*|вдень|дн\b\.?|day"),
-    ("night", r"ночь|ночью|ночн\w*|ніч|нічн\w*|вночі|ноч\b\.?|night"),
+    ("half_peak", r"полупик\w*|полу-пик\w*|напівпік\w*|напівпик\w*|polupik\w*|napivpik\w*"),
+    ("peak", r"пик\w*|пік\w*|peak|pik\b"),
+    ("day", r"день|дн[её]м|дневн\w*|денн\w*|вдень|дн\b\.?|day|den\b|dnem\b|dnevn\w*"),
+    ("night", r"ночь|ночью|ночн\w*|ніч|нічн\w*|вночі|ноч\b\.?|night|noch\b|nochyu\b|nochn\w*|nich\b|nichn\w*"),
     ("t0", r"[тt]\s?0"), ("t1", r"[тt]\s?1"), ("t2", r"[тt]\s?2"), ("t3", r"[тt]\s?3"),
     ("total_word", r"общ\w*|загальн\w*|сумарн\w*|всего|усього|разом|итого"),
 )
-"""(register key, regex of its words), tried in this order."""
+"""(register key, regex of its words), tried in this order; Latin transliterations ("den", "noch") too."""
 
 REGISTER_ALT = "|".join(f"(?P<{key}>{words})" for key, words in REGISTER_WORDS)
 REGISTER_PLAIN = "|".join(words for _, words in REGISTER_WORDS)

@@ -72,7 +72,9 @@ _TOKEN = re.compile(
 _DIGITS = re.compile(r"[0-9]+")
 _BLANK = re.compile(r"[\s\u00a0]*")
 _UNIT_AFTER = CaselessRegex(r"к[вw]т|kwh")
-_GREETING = CaselessRegex(r"добр\w*\s*$")
+_LATIN_REGISTER = re.compile(r"(?:den|dnem|dnevn|noch|nich|pik|polupik|napivpik)", re.IGNORECASE)
+_LATIN_KEYWORD = re.compile(r"pokaz|schetchik|schotchik|lichyl|lichil", re.IGNORECASE)
+_GREETING = CaselessRegex(r"(?:добр|dobr)\w*\s*$")
 
 _PREVIOUS_CUE = (r"предыдущ\w*|(?<!за\s)прошл\w*|прежн\w*|попередн\w*|(?<!за\s)минул\w*|передавал\w*|передавав\w*"
                  r"|подавал\w*|подавав\w*|отправлял\w*|надсилал\w*|відправлял\w*|last|previous"
@@ -112,7 +114,8 @@ _NOT_BEFORE = re.compile(r"(?<!\w)не\s*$", re.IGNORECASE)
 # Every match of the case-insensitive regex named holds one of these words (in lower case): a text without
 # them is not searched (see ``parsers.lowered``).
 _REGISTER_PARTS = re.compile(  # and "т1", "t 2"...
-    r"пик|пік|peak|дн|ден|day|ноч|ніч|night|общ|загальн|сумарн|всего|усього|разом|итого|[тt]\s?[0-3]")
+    r"пик|пік|peak|pik|дн|ден|day|den|dn|ноч|ніч|night|noch|nich|общ|загальн|сумарн|всего|усього|разом|итого"
+    r"|[тt]\s?[0-3]")
 _KEYWORD_PARTS = Words("показ", "pokaz", "reading", "данн", "дані")
 _EXAMPLE_PARTS = Words("пример", "приклад", "образец", "зразок", "e.g.")
 _YOUR_PARTS = Words("ваш")
@@ -190,6 +193,8 @@ def _register_near(text: str, window_start: int, start: int, end: int, lowered: 
         key = _register_key(before)
         if key == "day" and _GREETING.search(text, lowered, max(0, before.start() - 12), before.start()):
             return None
+        if _LATIN_REGISTER.match(text, before.start()) and not _LATIN_KEYWORD.search(text):
+            return None  # "noch", "den" are German words too: transliterated registers need a reading word
         return key
     after = _REGISTER_AFTER.match(text, lowered, end, min(len(text), end + 30))
     return _register_key(after) if after else None

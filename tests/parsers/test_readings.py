@@ -28,6 +28,13 @@ def PHN(peak: int, half_peak: int, night: int) -> dict[str, int]:  # noqa: N802 
 
 # text -> (current reading, conflicting)
 READINGS: list[tuple[str, dict[str, int] | None, bool]] = [
+    # transliterated registers (with a transliterated reading word), consumption, a house before "kv"
+    ("Dobryi den. pokazaniya schetchika: den 5180, noch 2390.", {"day": 5180, "night": 2390}, False),
+    ("pokazaniya den 9010.", {"day": 9010}, False),
+    ("pokazaniya pik 1200 polupik 800 nich 400", {"peak": 1200, "half_peak": 800, "night": 400}, False),
+    ("Es sind nur noch 44 kostenfreie Plätze", None, False),
+    ("Показники: День 18700, Ніч 10060. За місяць нагоріло 398 кВт.", {"day": 18700, "night": 10060}, False),
+    ("pokazaniya 5180. Dneprovskoe shosse 14 kv 130", T(5180), False),
     # letter registers on one line, a table's pipe after the register word
     ("Д 18990 Н 8935", {"day": 18990, "night": 8935}, False),
     ("Д 18990, Н 8935", {"day": 18990, "night": 8935}, False),
