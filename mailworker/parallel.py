@@ -127,15 +127,18 @@ class Preparer:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-def start_preparer(factory: sessionmaker[Session], workers: int, settings: DecisionSettings) -> Preparer | None:
-    """A pool of ``workers`` processes over the registry as it is now, or None for ``workers`` <= 1."""
+def start_preparer(factory: sessionmaker[Session], workers: int, settings: DecisionSettings,
+                   snapshot: tuple[list[RegistryRecord], list[StreetAlias]] | None = None) -> Preparer | None:
+    """A pool of ``workers`` processes over ``snapshot`` (the registry as it is now when None), or None for
+    ``workers`` <= 1."""
     if workers <= 1:
         return None
-    from mailworker.registry_store import load_aliases, load_records
+    if snapshot is None:
+        from mailworker.registry_store import load_aliases, load_records
 
-    with factory() as session:
-        records, aliases = load_records(session), load_aliases(session)
-    return Preparer(workers, records, aliases, settings)
+        with factory() as session:
+            snapshot = load_records(session), load_aliases(session)
+    return Preparer(workers, *snapshot, settings)
 
 
 class PoolKeeper:
@@ -160,7 +163,7 @@ class PoolKeeper:
         broken = self._preparer is not None and self._preparer.broken
         if self.workers > 1 and (changed or broken or self._preparer is None):
             self.close()
-            self._preparer = start_preparer(self.factory, self.workers, self.settings)
+            self._preparer = start_preparer(self.factory, self.workers, self.settings, self.registry.snapshot)
         return self._preparer
 
     def close(self) -> None:

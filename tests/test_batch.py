@@ -292,3 +292,28 @@ def test_daemon_with_worker_processes_stops_cleanly_on_a_signal_to_its_group(dov
 def processed(factory: sessionmaker[Session]) -> int:
     with factory() as session:
         return len(list(session.scalars(select(Message.id).where(Message.status == "processed"))))
+
+
+def test_pool_keeper_hands_the_registry_snapshot_to_the_pool(tmp_path: Path, fixture_registry: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's processes get the accounts the daemon's own index was built from (read once, not twice)."""
+    from mailworker import parallel
+
+    factory = sqlite_factory(tmp_path / "snapshot.db")
+    registry = load_registry(factory, fixture_registry)
+    given: list[object] = []
+    original = parallel.Preparer
+
+    def recording(workers: int, records: list[Any], aliases: list[Any], settings: Any) -> Any:
+        given.append((records, aliases))
+        return original(workers, records, aliases, settings)
+
+    monkeypatch.setattr(parallel, "Preparer", recording)
+    keeper = PoolKeeper(registry, factory, 2, DecisionSettings())
+    try:
+        assert keeper.preparer() is not None
+    finally:
+        keeper.close()
+    assert registry.snapshot is not None and given == [registry.snapshot]
+    records, _ = registry.snapshot
+    assert records and all(record.account_id for record in records)
