@@ -19,7 +19,7 @@ from mailworker.db.session import make_engine, session_factory, upgrade
 from mailworker.parallel import PoolKeeper
 from mailworker.pipeline import Context
 from mailworker.posting import write_results
-from mailworker.processing import process_many
+from mailworker.processing import LedgerRow, process_many
 from mailworker.registry import RegistryRecord, load_aliases_csv, load_registry_csv
 from mailworker.registry_store import DbRegistry, import_registry
 from mailworker.stages import build_stages
@@ -155,7 +155,7 @@ def test_a_failing_writer_falls_back_to_one_transaction_per_message(factory: ses
     """A writer error rolls the batch back and redoes it per message: only that message is quarantined."""
     stages = build_stages(load_registry(factory, fixture_registry), DecisionSettings())
 
-    def writer(session: Session, row: Message, context: Context) -> str:
+    def writer(session: Session, row: LedgerRow, context: Context) -> str:
         if b"batch-2@" in context.raw:
             raise ValueError("cannot store this one")
         return write_results(session, row, context)

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 KEYS = {"file", "decision", "account_id", "readings", "fixation_date", "phone", "reasons", "confidence", "evidence"}
 
 
-def classify(*files: Path) -> list[dict[str, object]]:
+def classify(*files: Path) -> list[dict[str, Any]]:
     result = subprocess.run(
         [sys.executable, str(ROOT / "worker.py"), "classify", "--registry", str(DEV_CORPUS / "registry.csv"),
          "--aliases", str(DEV_CORPUS / "street_aliases.csv"), "--jsonl", *map(str, files)],
