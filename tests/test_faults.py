@@ -79,7 +79,8 @@ def run_worker(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
 
 def test_random_sigkill_rounds_lose_and_double_nothing(dovecot: Any, db_url: str, tmp_path: Path) -> None:
     """After many SIGKILLs at random points (every other run with worker processes), nothing is lost or doubled."""
-    raws = corpus_copies(40)
+    # Enough mail that the worker (about 1,000 msg/s here) is still busy when most kills land.
+    raws = corpus_copies(min(200, max(40, 5 * ROUNDS)))
     dovecot.append_many(raws)
     config = settings_file(tmp_path, dovecot, db_url)
     env = {**os.environ, "MAILWORKER_CONFIG": str(config), "MAILWORKER_IMAP_PASSWORD": dovecot.password,
