@@ -52,6 +52,14 @@ def acknowledge(factory: sessionmaker[Session], acknowledger: Acknowledger, outc
         session.execute(update(Message).where(Message.id == outcome.ledger_id).values(ack_status=status[:200]))
 
 
+def count_outcome(mailbox: str, outcome: Outcome, reasons: Sequence[str] | None = None) -> None:
+    """Count a final outcome in the metrics (by status and by each reason) and log its one line."""
+    MESSAGES.labels(mailbox, outcome.status).inc()
+    for reason in outcome.reasons if reasons is None else reasons:
+        REASONS.labels(mailbox, reason).inc()
+    log_outcome(outcome)
+
+
 def process_ids(factory: sessionmaker[Session], ids: Iterable[int], stages: Sequence[Stage],
                 should_stop: Callable[[], bool], writer: ResultWriter = write_decoded,
                 raws: Mapping[int, bytes] | None = None, mailbox: str = "local",
@@ -71,10 +79,7 @@ def process_ids(factory: sessionmaker[Session], ids: Iterable[int], stages: Sequ
         each = (time.perf_counter() - started) / max(1, len(done))
         for outcome in done:
             PROCESS_SECONDS.labels(mailbox).observe(each)
-            MESSAGES.labels(mailbox, outcome.status).inc()
-            for reason in outcome.reasons:
-                REASONS.labels(mailbox, reason).inc()
-            log_outcome(outcome)
+            count_outcome(mailbox, outcome)
             if acknowledger is not None:
                 acknowledge(factory, acknowledger, outcome)
         outcomes.extend(done)
@@ -146,8 +151,7 @@ class Feeder:
         error = WorkerDied(f"the worker died each of the {deaths} times it took this message up again; "
                            "its raw bytes are kept (`mailworker reprocess` runs it again)")
         outcome = quarantine_alone(self.factory, ledger_id, error)
-        MESSAGES.labels(self.mailbox, outcome.status).inc()
-        REASONS.labels(self.mailbox, "worker_died").inc()
+        count_outcome(self.mailbox, outcome, ["worker_died"])
         return outcome
 
     def flush(self) -> list[Outcome]:
