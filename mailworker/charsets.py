@@ -61,7 +61,7 @@ def implausible(text: str) -> bool:
 
 def cyrillic_coherence(text: str) -> float:
     """Share of Cyrillic letters that sit in common Russian/Ukrainian letter pairs (1.0 without Cyrillic)."""
-    if len(text) < 20 or text.isascii():  # fewer than 20 Cyrillic letters for certain
+    if len(text) < 20:  # fewer than 20 Cyrillic letters for certain
         return 1.0
     letters = len(_CYRILLIC_LETTER.findall(text))
     if letters < 20:

@@ -172,10 +172,13 @@ def _register_key(match: re.Match[str]) -> str | None:
 
 
 # A capital letter (or two) alone before a number at the start of its line: "Д 9610", "ПП - 14003".
-_LETTER_REGISTER = re.compile(r"[ \t\u00a0]*(?P<letters>Д|Н|П|ПП|Т|D|N)[ \t\u00a0]*[:=\-–—.]?[ \t\u00a0]*")
-# A line that starts with such a letter and its number: the numbers after it on the line may have letters too.
-_LETTER_LINE = re.compile(r"[ \t\u00a0]*(?:Д|Н|П|ПП|D|N)[ \t\u00a0]*[:=\-–—.]?[ \t\u00a0]*[0-9]")
-_NEXT_LETTER = re.compile(r"[ \t\u00a0]*[,;/]?[ \t\u00a0]*(?P<letters>Д|Н|П|ПП|D|N)[ \t\u00a0]*[:=\-–—.]?[ \t\u00a0]*")
+_GAP = r"[ \t\u00a0]*"
+_LETTER_MARK = rf"{_GAP}[:=\-–—.]?{_GAP}"  # what may stand between the letter and its number
+_LETTER_REGISTER = re.compile(rf"{_GAP}(?P<letters>Д|Н|П|ПП|Т|D|N){_LETTER_MARK}")
+# A line that starts with such a letter and its number: the numbers after it on the line may have letters too
+# ("Д 18990 Н 8935"), each after the previous number and an optional separator.
+_LETTER_LINE = re.compile(rf"{_GAP}(?:Д|Н|П|ПП|D|N){_LETTER_MARK}[0-9]")
+_NEXT_LETTER = re.compile(rf"{_GAP}[,;/]?{_GAP}(?P<letters>Д|Н|П|ПП|D|N){_LETTER_MARK}")
 _LETTER_KEYS = {"Д": "day", "D": "day", "Н": "night", "N": "night", "П": "peak", "ПП": "half_peak"}
 
 
